@@ -1,0 +1,194 @@
+//! The one Action enum: everything that can change the state goes through here.
+//!
+//! User intents are the bindable subset ([`Intent`]): each has a snake_case name used in
+//! `keymaps/*.toml` and one doc comment, which is also its help text (the help overlay is generated
+//! from the live keymap and these comments). Data and system events (ticks, resizes, query results,
+//! signals) are not bindable. Every Action is serialisable, so a session can be recorded and replayed.
+
+use crate::sources::prometheus::QueryData;
+use serde::{Deserialize, Serialize};
+
+macro_rules! intents {
+    ($( $(#[doc = $doc:literal])+ $variant:ident = $name:literal, )*) => {
+        /// A user intent: what a key binding asks for.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Intent { $( $(#[doc = $doc])+ $variant, )* }
+
+        impl Intent {
+            /// Every intent, in help order.
+            pub const ALL: &'static [Intent] = &[$(Intent::$variant),*];
+
+            /// The name used in keymap files.
+            pub fn name(self) -> &'static str {
+                match self { $(Intent::$variant => $name,)* }
+            }
+
+            /// One line of help text: the variant's doc comment.
+            pub fn description(self) -> &'static str {
+                match self { $(Intent::$variant => [$($doc),+][0].trim(),)* }
+            }
+        }
+    };
+}
+
+intents! {
+    /// Quit centinela.
+    Quit = "quit",
+    /// Show or hide this help.
+    ToggleHelp = "toggle_help",
+    /// Close the overlay or the full-screen panel.
+    Back = "back",
+    /// Next dashboard tab.
+    NextDashboard = "next_dashboard",
+    /// Previous dashboard tab.
+    PrevDashboard = "prev_dashboard",
+    /// Go to dashboard 1.
+    Dashboard1 = "dashboard_1",
+    /// Go to dashboard 2.
+    Dashboard2 = "dashboard_2",
+    /// Go to dashboard 3.
+    Dashboard3 = "dashboard_3",
+    /// Go to dashboard 4.
+    Dashboard4 = "dashboard_4",
+    /// Go to dashboard 5.
+    Dashboard5 = "dashboard_5",
+    /// Go to dashboard 6.
+    Dashboard6 = "dashboard_6",
+    /// Go to dashboard 7.
+    Dashboard7 = "dashboard_7",
+    /// Go to dashboard 8.
+    Dashboard8 = "dashboard_8",
+    /// Go to dashboard 9.
+    Dashboard9 = "dashboard_9",
+    /// Focus the panel to the left.
+    FocusLeft = "focus_left",
+    /// Focus the panel to the right.
+    FocusRight = "focus_right",
+    /// Focus the panel above.
+    FocusUp = "focus_up",
+    /// Focus the panel below.
+    FocusDown = "focus_down",
+    /// Focus the next panel.
+    FocusNext = "focus_next",
+    /// Focus the previous panel.
+    FocusPrev = "focus_prev",
+    /// Open the focused panel full screen, or go back to the grid.
+    ToggleFullscreen = "toggle_fullscreen",
+    /// Zoom in: a shorter time range.
+    ZoomIn = "zoom_in",
+    /// Zoom out: a longer time range.
+    ZoomOut = "zoom_out",
+    /// Refresh every visible panel now.
+    Refresh = "refresh",
+}
+
+impl Intent {
+    pub fn from_name(name: &str) -> Option<Intent> {
+        Intent::ALL.iter().copied().find(|i| i.name() == name)
+    }
+
+    /// The dashboard number (0-based) a `dashboard_N` intent goes to.
+    pub fn dashboard_index(self) -> Option<usize> {
+        use Intent::*;
+        [Dashboard1, Dashboard2, Dashboard3, Dashboard4, Dashboard5, Dashboard6, Dashboard7, Dashboard8, Dashboard9]
+            .iter()
+            .position(|d| *d == self)
+    }
+}
+
+impl Serialize for Intent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Intent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Intent::from_name(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown action `{s}`")))
+    }
+}
+
+/// Identifies one query of one panel: the unit of polling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct QueryKey {
+    pub dashboard: usize,
+    pub panel: usize,
+    pub target: usize,
+}
+
+/// What went wrong with a fetch, classified so the UI can say it in one line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FetchError {
+    pub kind: FetchErrorKind,
+    /// Human-readable, already sanitised and short.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FetchErrorKind {
+    Connect,
+    Timeout,
+    Http,
+    /// The backend answered with its own error body (Prometheus `errorType`/`error`).
+    Api,
+    Decode,
+    TooLarge,
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The answer to one fetch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueryResult {
+    pub key: QueryKey,
+    /// The generation the request was issued with; older answers than the newest applied are dropped.
+    pub generation: u64,
+    /// When the answer arrived (ms since the Unix epoch).
+    pub at_ms: i64,
+    pub outcome: Result<QueryData, FetchError>,
+}
+
+/// Everything that can change the state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "snake_case")]
+pub enum Action {
+    /// A user intent from a key binding.
+    Intent { intent: Intent },
+    /// The clock moved (ms since the Unix epoch). Drives polling schedules and data ages.
+    Tick { now_ms: i64 },
+    /// The terminal was resized.
+    Resize { width: u16, height: u16 },
+    /// A query answered (or failed).
+    Query(QueryResult),
+    /// The process was asked to stop (SIGTERM, SIGHUP, the terminal went away).
+    Shutdown { reason: String },
+}
+
+impl From<Intent> for Action {
+    fn from(intent: Intent) -> Self {
+        Action::Intent { intent }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_round_trip() {
+        let mut seen = std::collections::HashSet::new();
+        for i in Intent::ALL {
+            assert!(seen.insert(i.name()), "duplicate name {}", i.name());
+            assert_eq!(Intent::from_name(i.name()), Some(*i));
+            assert!(!i.description().is_empty());
+        }
+        assert_eq!(Intent::Quit.description(), "Quit centinela.");
+        assert_eq!(Intent::Dashboard3.dashboard_index(), Some(2));
+    }
+}

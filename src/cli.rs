@@ -1,0 +1,83 @@
+//! Command line (clap derive).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "centinela", version, about = "A terminal dashboard for on-call engineers", long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options shared by running and snapshotting.
+#[derive(Debug, Clone, Args, Default)]
+pub struct Common {
+    /// Run against the embedded demo (simulated Mini Market stack; no network or config needed).
+    #[arg(long, global = true, conflicts_with = "config")]
+    pub demo: bool,
+    /// Config file (default: config.toml in the config dir; `centinela info` shows it).
+    #[arg(long, short = 'c', global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Theme name: default, dark, light, high-contrast, or one in the themes dir.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Environment to show (default: settings.default_environment, else the first).
+    #[arg(long = "env", global = true, value_name = "NAME")]
+    pub environment: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render one frame through the normal render path once data has arrived, and print it.
+    Snapshot(SnapshotArgs),
+    /// Check a config file; print every problem as file:line:col: message.
+    CheckConfig {
+        /// The file to check (default: the config file in the config dir).
+        file: Option<PathBuf>,
+    },
+    /// Print the resolved config, state, data and log paths.
+    Info,
+    /// Run only the demo's simulated services and Prometheus API, printing their addresses as JSON,
+    /// until stopped (for scripts that point a real Prometheus at them).
+    #[command(hide = true)]
+    ServeDemo,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Ansi,
+    Svg,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Dashboard name (case-insensitive) or number.
+    #[arg(long, default_value = "1")]
+    pub view: String,
+    /// Size as WIDTHxHEIGHT.
+    #[arg(long, default_value = "160x48", value_parser = parse_size)]
+    pub size: (u16, u16),
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Longest wait for the first data, e.g. 10s.
+    #[arg(long, default_value = "15s", value_parser = parse_dur)]
+    pub wait: std::time::Duration,
+}
+
+pub fn parse_size(s: &str) -> Result<(u16, u16), String> {
+    let (w, h) = s.split_once(['x', 'X']).ok_or_else(|| format!("`{s}` is not a size; write it like 160x48"))?;
+    let w: u16 = w.trim().parse().map_err(|_| format!("`{w}` is not a width"))?;
+    let h: u16 = h.trim().parse().map_err(|_| format!("`{h}` is not a height"))?;
+    if !(20..=1000).contains(&w) || !(5..=500).contains(&h) {
+        return Err(format!("{w}x{h} is out of range; width 20–1000, height 5–500"));
+    }
+    Ok((w, h))
+}
+
+fn parse_dur(s: &str) -> Result<std::time::Duration, String> {
+    crate::config::parse_duration(s)
+}

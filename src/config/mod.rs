@@ -1,0 +1,266 @@
+//! Configuration: serde structs, layering and validation.
+//!
+//! Layering: embedded defaults < config file < command-line flags. The file is TOML; every table
+//! rejects unknown keys (with the nearest valid key suggested) so a typo never silently does nothing.
+//! [`load`] reports every problem as `file:line:col: message` with a hint.
+
+mod load;
+mod validate;
+
+pub use load::{load_file, load_str, Problem};
+
+use crate::thresholds::Thresholds;
+use crate::units::Unit;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// A duration written as `30s`, `5m`, `1h`, `7d`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Dur(#[serde(serialize_with = "ser_dur")] pub Duration);
+
+fn ser_dur<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&humantime::format_duration(*d).to_string())
+}
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_duration(&s).map(Dur).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Parse `30s`, `5m`, `1h30m`, `7d`, `2w`; zero is refused.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|_| format!("`{s}` is not a duration; write it like 30s, 5m, 1h or 7d"))?;
+    if d.is_zero() {
+        return Err(format!("`{s}` is zero; a duration must be positive"));
+    }
+    Ok(d)
+}
+
+fn d(secs: u64) -> Dur {
+    Dur(Duration::from_secs(secs))
+}
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub settings: Settings,
+    /// Where the data comes from: one entry per environment (staging, production…).
+    #[serde(default, rename = "environment")]
+    pub environments: Vec<Environment>,
+    /// Dashboards, one tab each, in order.
+    #[serde(default, rename = "dashboard")]
+    pub dashboards: Vec<Dashboard>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Theme name: a built-in one (default, dark, light, high-contrast) or a file in the themes dir.
+    pub theme: String,
+    /// The environment shown at start; the first one when unset.
+    pub default_environment: Option<String>,
+    /// How often panels refresh unless a dashboard says otherwise.
+    pub refresh: Dur,
+    /// The time range dashboards open with unless they say otherwise.
+    pub time_range: Dur,
+    /// The ladder zoom in/out moves along.
+    pub time_ranges: Vec<Dur>,
+    /// Show times in UTC instead of local time.
+    pub utc: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            theme: "default".into(),
+            default_environment: None,
+            refresh: d(30),
+            time_range: d(3600),
+            time_ranges: vec![d(300), d(900), d(3600), d(6 * 3600), d(24 * 3600), d(7 * 24 * 3600)],
+            utc: false,
+        }
+    }
+}
+
+/// One environment and its backends.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    pub name: String,
+    /// Production environments are drawn unmistakably (a red badge).
+    #[serde(default)]
+    pub production: bool,
+    pub prometheus: PromSource,
+}
+
+/// A Prometheus-compatible HTTP API (Prometheus, Thanos, Mimir, VictoriaMetrics).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PromSource {
+    /// Base URL including any path prefix, e.g. `http://mimir:8080/prometheus`.
+    pub url: String,
+    /// Time allowed to establish the connection.
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout: Dur,
+    /// Time allowed for the whole request, body included.
+    #[serde(default = "default_timeout")]
+    pub timeout: Dur,
+    /// At most this many requests in flight to this backend.
+    #[serde(default = "default_in_flight")]
+    pub max_in_flight: usize,
+    /// Largest response body accepted, in MiB.
+    #[serde(default = "default_max_body_mib")]
+    pub max_body_mib: u64,
+    /// Extra request headers (e.g. `X-Scope-OrgID` for Mimir).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Name of an environment variable holding a bearer token.
+    pub bearer_token_env: Option<String>,
+}
+
+fn default_connect_timeout() -> Dur {
+    d(3)
+}
+fn default_timeout() -> Dur {
+    d(10)
+}
+fn default_in_flight() -> usize {
+    4
+}
+fn default_max_body_mib() -> u64 {
+    32
+}
+
+impl PromSource {
+    pub fn new(url: impl Into<String>) -> PromSource {
+        PromSource {
+            url: url.into(),
+            connect_timeout: default_connect_timeout(),
+            timeout: default_timeout(),
+            max_in_flight: default_in_flight(),
+            max_body_mib: default_max_body_mib(),
+            headers: BTreeMap::new(),
+            bearer_token_env: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dashboard {
+    pub name: String,
+    /// Overrides `settings.refresh` for this dashboard.
+    pub refresh: Option<Dur>,
+    /// Overrides `settings.time_range` for this dashboard.
+    pub time_range: Option<Dur>,
+    #[serde(default, rename = "panel")]
+    pub panels: Vec<Panel>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PanelKind {
+    /// Lines over time.
+    Timeseries,
+    /// The latest value per series, large, with a sparkline.
+    Stat,
+    /// The latest value per series as a bar between min and max.
+    Gauge,
+    /// One row per series: labels and the latest value.
+    Table,
+    /// One bar per series (what Grafana draws as a pie chart).
+    Bar,
+}
+
+impl PanelKind {
+    /// Whether the panel needs a range query (history) or only the latest values.
+    pub fn needs_range(self) -> bool {
+        matches!(self, PanelKind::Timeseries | PanelKind::Stat)
+    }
+}
+
+/// A panel's place on a 24-column grid, as in Grafana's `gridPos`; height in grid rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GridPos {
+    pub x: u16,
+    pub y: u16,
+    pub w: u16,
+    pub h: u16,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Panel {
+    pub title: String,
+    pub kind: PanelKind,
+    #[serde(default)]
+    pub unit: Unit,
+    /// Digits after the decimal point; automatic when unset.
+    pub decimals: Option<u8>,
+    /// Lower bound for gauges and chart axes.
+    pub min: Option<f64>,
+    /// Upper bound for gauges and chart axes.
+    pub max: Option<f64>,
+    pub thresholds: Option<Thresholds>,
+    /// Value mappings: the formatted raw value (e.g. "1") to a text (e.g. "UP").
+    #[serde(default)]
+    pub mappings: BTreeMap<String, String>,
+    pub pos: Option<GridPos>,
+    #[serde(rename = "query")]
+    pub queries: Vec<Query>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Query {
+    /// The PromQL expression.
+    pub expr: String,
+    /// Legend: a fixed text or a template such as `{{service}} P95`. Labels are used when unset.
+    pub legend: Option<String>,
+}
+
+impl Config {
+    pub fn environment(&self, name: Option<&str>) -> Option<&Environment> {
+        match name.or(self.settings.default_environment.as_deref()) {
+            Some(n) => self.environments.iter().find(|e| e.name == n),
+            None => self.environments.first(),
+        }
+    }
+}
+
+/// The entry of `candidates` closest to `word`, if it is close enough to be a plausible typo.
+pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(2);
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+        .filter(|(dist, _)| *dist <= limit)
+        .min_by_key(|(dist, _)| *dist)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("15m").unwrap(), Duration::from_secs(900));
+        assert_eq!(parse_duration("7d").unwrap(), Duration::from_secs(7 * 86400));
+        assert!(parse_duration("0s").unwrap_err().contains("zero"));
+        assert!(parse_duration("soon").unwrap_err().contains("30s, 5m"));
+    }
+
+    #[test]
+    fn nearest_suggests_typos_only() {
+        assert_eq!(nearest("refersh", ["refresh", "time_range", "name"]), Some("refresh"));
+        assert_eq!(nearest("colour", ["refresh", "time_range"]), None);
+    }
+}

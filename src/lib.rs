@@ -1,0 +1,34 @@
+//! centinela: a terminal dashboard for on-call engineers.
+//!
+//! Data flow (see DESIGN.md §2): keyboard, ticks, signals and fetch results become [`action::Action`]s
+//! on one channel; [`update::update`] applies each to the [`state::State`] without I/O and returns
+//! [`effect::Effect`]s, which the [`engine::Engine`] runs (fetches via [`poll::Fetcher`]); the screen is
+//! drawn by [`ui::render`], a pure function of the state, only when something visible changed.
+//! The interactive loop ([`app`]), `snapshot` and the tests drive the same engine.
+#![forbid(unsafe_code)]
+
+pub mod action;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod effect;
+pub mod engine;
+pub mod keymap;
+pub mod logging;
+pub mod paths;
+pub mod poll;
+pub mod sanitize;
+pub mod setup;
+pub mod sim;
+pub mod snapshot;
+pub mod sources;
+pub mod state;
+pub mod terminal;
+pub mod theme;
+pub mod thresholds;
+pub mod ui;
+pub mod units;
+pub mod update;
+
+/// The embedded demo (implemented in [`sim`]).
+pub use sim as demo;

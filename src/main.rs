@@ -1,0 +1,120 @@
+//! The `centinela` binary: command line → logging → config → run. Errors become exit codes:
+//! 0 ok, 1 problems found (check-config) or runtime failure, 2 bad config or usage.
+#![forbid(unsafe_code)]
+
+use centinela::cli::{Cli, Command, Format};
+use centinela::setup::{self, ConfigProblems};
+use centinela::{app, config, paths::Paths, snapshot, terminal};
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let paths = match Paths::resolve() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("centinela: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match cli.command {
+        Some(Command::CheckConfig { file }) => return check_config(file.unwrap_or_else(|| paths.config_file())),
+        Some(Command::Info) => return info(&paths, &cli.common),
+        _ => {}
+    }
+    let _log = centinela::logging::init(&paths.log_dir());
+    terminal::install_panic_hook(paths.log_file_hint());
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("centinela: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = rt.block_on(async {
+        if let Some(Command::ServeDemo) = cli.command {
+            return serve_demo().await;
+        }
+        let loaded = setup::load(&cli.common).await?;
+        match cli.command {
+            Some(Command::Snapshot(args)) => {
+                let mut engine = loaded.engine();
+                engine.state.active = snapshot::find_view(&engine, &args.view).map_err(anyhow::Error::msg)?;
+                snapshot::settle(&mut engine, args.size.0, args.size.1, args.wait).await;
+                let buf = snapshot::render(&engine.state, &loaded.theme, &loaded.keymap);
+                let out = match args.format {
+                    Format::Text => snapshot::to_text(&buf),
+                    Format::Ansi => snapshot::to_ansi(&buf),
+                    Format::Svg => snapshot::to_svg(&buf),
+                };
+                print!("{out}");
+                Ok(())
+            }
+            _ => {
+                tracing::info!(env = %loaded.env_name, demo = loaded.demo.is_some(), "starting");
+                app::run(loaded.engine(), loaded.theme.clone(), loaded.keymap.clone()).await
+            }
+        }
+    });
+    // Background tasks (demo servers, pending fetches) end with the runtime; do not wait for them.
+    rt.shutdown_background();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<ConfigProblems>() => {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("centinela: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn serve_demo() -> anyhow::Result<()> {
+    let demo =
+        centinela::demo::start(centinela::demo::DemoOptions { start_unix_ms: centinela::poll::now_ms() }).await?;
+    let services: Vec<serde_json::Value> = demo
+        .services
+        .iter()
+        .map(|s| {
+            serde_json::json!({"job": s.job, "instance": s.instance, "addr": s.addr.to_string(),
+                "metrics_url": s.metrics_url, "health_url": s.health_url})
+        })
+        .collect();
+    println!("{}", serde_json::json!({"prometheus_url": demo.prometheus_url, "services": services}));
+    tokio::signal::ctrl_c().await?;
+    Ok(())
+}
+
+fn check_config(file: std::path::PathBuf) -> ExitCode {
+    match config::load_file(&file) {
+        Ok(c) => {
+            let panels: usize = c.dashboards.iter().map(|d| d.panels.len()).sum();
+            println!(
+                "{}: ok ({} environment(s), {} dashboard(s), {} panel(s))",
+                file.display(),
+                c.environments.len(),
+                c.dashboards.len(),
+                panels
+            );
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            eprintln!("{}", ConfigProblems(problems));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn info(paths: &Paths, common: &centinela::cli::Common) -> ExitCode {
+    let config = common.config.clone().unwrap_or_else(|| paths.config_file());
+    let exists = |p: &std::path::Path| if p.exists() { "" } else { "  (not present)" };
+    println!("config file   {}{}", config.display(), exists(&config));
+    println!("keymap file   {}{}", paths.keymap_file().display(), exists(&paths.keymap_file()));
+    println!("themes dir    {}{}", paths.themes_dir().display(), exists(&paths.themes_dir()));
+    println!("state dir     {}", paths.state_dir.display());
+    println!("log dir       {}", paths.log_dir().display());
+    println!("data dir      {}", paths.data_dir.display());
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,110 @@
+//! The embedded demo behind `--demo`: loopback HTTP servers, started in-process, that simulate the
+//! Mini Market stack with a scripted incident and speak the real APIs (each service's `/metrics` and
+//! `/health`, and the Prometheus HTTP API), so the demo runs the same client code as production and
+//! tests can point a real Prometheus at the simulated services.
+//!
+//! Layout: [`scenario`] is the world (values as functions of time, faults, restarts); [`services`]
+//! serves the four services; [`prom_api`] answers PromQL for the example profile. Later backends
+//! (Alertmanager, Loki) add a module and a router here.
+
+pub mod prom_api;
+pub mod scenario;
+pub mod services;
+
+pub use scenario::World;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::task::JoinHandle;
+
+pub struct DemoOptions {
+    /// Scenario start, ms since the Unix epoch: the incident's clock starts here.
+    pub start_unix_ms: i64,
+}
+
+/// One simulated service.
+pub struct DemoService {
+    pub job: &'static str,
+    pub instance: &'static str,
+    pub metrics_url: String,
+    pub health_url: String,
+    pub addr: SocketAddr,
+}
+
+/// The running demo. Dropping it stops the servers.
+pub struct DemoHandle {
+    pub prometheus_url: String,
+    pub services: Vec<DemoService>,
+    pub world: Arc<World>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for DemoHandle {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+async fn serve(router: axum::Router) -> std::io::Result<(SocketAddr, JoinHandle<()>)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::warn!(error = %e, %addr, "demo server stopped");
+        }
+    });
+    Ok((addr, task))
+}
+
+/// Start the demo's servers on loopback ports chosen by the OS.
+pub async fn start(opts: DemoOptions) -> std::io::Result<DemoHandle> {
+    let world = Arc::new(World::new(opts.start_unix_ms));
+    let mut tasks = Vec::new();
+    let mut services = Vec::new();
+    for (job, instance, _) in scenario::SERVICES {
+        let (addr, task) = serve(services::router(Arc::new(services::ServiceState::new(world.clone(), job)))).await?;
+        tasks.push(task);
+        services.push(DemoService {
+            job,
+            instance,
+            metrics_url: format!("http://{addr}/metrics"),
+            health_url: format!("http://{addr}/health"),
+            addr,
+        });
+    }
+    let (addr, task) = serve(prom_api::router(world.clone())).await?;
+    tasks.push(task);
+    Ok(DemoHandle { prometheus_url: format!("http://{addr}"), services, world, tasks })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::PromSource;
+    use crate::sources::prometheus::{range_params, PromClient, QueryData};
+
+    #[tokio::test]
+    async fn the_real_client_reads_the_demo() {
+        let demo = start(DemoOptions { start_unix_ms: crate::poll::now_ms() }).await.unwrap();
+        let client = PromClient::new(&PromSource::new(&demo.prometheus_url)).unwrap();
+        let now = chrono::Utc::now().timestamp();
+        let r = range_params(now, std::time::Duration::from_secs(900), 60, 5);
+        let QueryData::Matrix { series } =
+            client.query_range("sum by (job) (rate(http_requests_total[5m]))", r).await.unwrap()
+        else {
+            panic!("not a matrix")
+        };
+        assert_eq!(series.len(), 4);
+        assert_eq!(series[0].points.len() as i64, (r.end - r.start) / r.step + 1);
+        let bad = client
+            .query_range("up", crate::sources::prometheus::RangeParams { start: now, end: now + 86_400, step: 1 })
+            .await;
+        assert!(bad.unwrap_err().message.contains("exceeded maximum resolution of 11,000 points"));
+        let info = client.buildinfo().await.unwrap();
+        assert!(info.version.contains("demo"));
+        let body = reqwest::get(&demo.services[0].metrics_url).await.unwrap().text().await.unwrap();
+        assert!(crate::sources::scrape::parse(&body).unwrap().iter().any(|s| s.name == "http_requests_total"));
+    }
+}

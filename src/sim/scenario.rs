@@ -1,0 +1,307 @@
+//! The simulated Mini Market: every number is a deterministic function of time (plus the faults the
+//! scenario or a restart set), so any range of history can be answered and every refresh moves.
+//!
+//! The scripted incident, relative to the demo's start t0: from t0+20 s the ML service's latency (HTTP
+//! and OCR) climbs to about 5× over a minute, with OCR timeouts and errors; from t0+35 s
+//! `agente_negocio`'s error ratio jumps to ~8 %; at t0+40 s `agente_negocio` goes down until restarted.
+
+use std::sync::Mutex;
+
+/// (job, instance, container name) of the simulated services, as the stack's prometheus.yml names them.
+pub const SERVICES: &[(&str, &str, &str)] = &[
+    ("agente_deposito", "deposito", "minimarket-agente-deposito-1"),
+    ("agente_negocio", "negocio", "minimarket-agente-negocio-1"),
+    ("ml_service", "ml_service", "minimarket-ml-service-1"),
+    ("dashboard", "dashboard", "minimarket-dashboard-1"),
+];
+
+pub const CATEGORIES: &[&str] = &["Almacén", "Bebidas", "Lácteos", "Limpieza", "Perfumería", "Frescos"];
+pub const EVENT_TYPES: &[&str] = &[
+    "LOGIN",
+    "SENSITIVE_DATA_READ",
+    "FAILED_AUTHENTICATION",
+    "ENCRYPTION_FAILURE",
+    "PERMISSION_DENIED",
+    "DATA_EXPORT",
+];
+pub const STATUSES: &[&str] = &["SUCCESS", "FAILURE", "DENIED"];
+pub const MODELS: &[(&str, &str)] =
+    &[("price_forecaster", "2.3.1"), ("ocr_tesseract", "5.3.0"), ("inflation_arima", "1.1.0")];
+pub const USERS: usize = 12;
+
+/// When the incident steps happen, in seconds after t0.
+pub const ML_SLOW_AT: f64 = 20.0;
+pub const NEGOCIO_ERRORS_AT: f64 = 35.0;
+pub const NEGOCIO_DOWN_AT: f64 = 40.0;
+
+#[derive(Debug, Default)]
+struct Faults {
+    /// When `agente_negocio` was restarted (healed), if it was.
+    negocio_healed_at: Option<f64>,
+}
+
+/// The simulated world.
+#[derive(Debug)]
+pub struct World {
+    /// Scenario start, unix seconds.
+    pub t0: f64,
+    faults: Mutex<Faults>,
+}
+
+/// Deterministic noise in [-1, 1] for series `id` at time `t` (changes every 5 s).
+pub fn noise(id: u64, t: f64) -> f64 {
+    let mut x =
+        id.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ ((t / 5.0).floor() as i64 as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x ^= x >> 31;
+    x = x.wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^= x >> 29;
+    (x % 20_001) as f64 / 10_000.0 - 1.0
+}
+
+fn daily(t: f64, phase: f64) -> f64 {
+    (std::f64::consts::TAU * (t / 86_400.0 + phase)).sin()
+}
+
+fn hourly(t: f64, phase: f64) -> f64 {
+    (std::f64::consts::TAU * (t / 3_600.0 + phase)).sin()
+}
+
+/// A stable small id per name, to decorrelate noise between series.
+pub fn id(name: &str) -> u64 {
+    name.bytes().fold(1469598103934665603u64, |h, b| (h ^ b as u64).wrapping_mul(1099511628211))
+}
+
+impl World {
+    pub fn new(start_unix_ms: i64) -> World {
+        World { t0: start_unix_ms as f64 / 1000.0, faults: Mutex::new(Faults::default()) }
+    }
+
+    fn healed_at(&self) -> Option<f64> {
+        self.faults.lock().map(|f| f.negocio_healed_at).unwrap_or(None)
+    }
+
+    /// Heal a downed service (a restart). Returns whether it was down.
+    pub fn restart(&self, job: &str, now_ms: i64) -> bool {
+        let now = now_ms as f64 / 1000.0;
+        if !self.is_down(job, now) {
+            return false;
+        }
+        if let Ok(mut f) = self.faults.lock() {
+            f.negocio_healed_at = Some(now);
+        }
+        true
+    }
+
+    /// Whether `job` is down at `t`.
+    pub fn is_down(&self, job: &str, t: f64) -> bool {
+        job == "agente_negocio" && t >= self.t0 + NEGOCIO_DOWN_AT && self.healed_at().is_none_or(|h| t < h)
+    }
+
+    fn in_incident(&self, t: f64, from: f64) -> bool {
+        t >= self.t0 + from && self.healed_at().is_none_or(|h| t < h)
+    }
+
+    pub fn up(&self, job: &str, t: f64) -> f64 {
+        if self.is_down(job, t) {
+            0.0
+        } else {
+            1.0
+        }
+    }
+
+    /// The ML slowdown factor: 1 before t0+20 s, rising to 5 a minute later.
+    pub fn ml_slowdown(&self, t: f64) -> f64 {
+        1.0 + 4.0 * ((t - self.t0 - ML_SLOW_AT) / 60.0).clamp(0.0, 1.0)
+    }
+
+    /// Requests per second served by `job`.
+    pub fn req_rate(&self, job: &str, t: f64) -> f64 {
+        if self.is_down(job, t) {
+            return 0.0;
+        }
+        let base = match job {
+            "agente_deposito" => 18.0,
+            "agente_negocio" => 11.0,
+            "ml_service" => 6.0,
+            _ => 32.0,
+        };
+        base * (1.0 + 0.35 * daily(t, 0.6) + 0.08 * hourly(t, 0.1)) * (1.0 + 0.05 * noise(id(job), t))
+    }
+
+    /// Fraction of requests that fail.
+    pub fn err_ratio(&self, job: &str, t: f64) -> f64 {
+        let base = 0.003 + 0.002 * (1.0 + noise(id(job) ^ 7, t)) / 2.0;
+        if job == "agente_negocio" && self.in_incident(t, NEGOCIO_ERRORS_AT) {
+            return 0.08;
+        }
+        if job == "ml_service" {
+            return base * self.ml_slowdown(t);
+        }
+        base
+    }
+
+    /// Latency quantile `q` (0.5, 0.95, 0.99) of `job`'s requests, seconds.
+    pub fn latency(&self, job: &str, q: f64, t: f64) -> f64 {
+        let p95 = match job {
+            "agente_deposito" => 0.085,
+            "agente_negocio" => 0.120,
+            "ml_service" => 0.210 * self.ml_slowdown(t),
+            _ => 0.060,
+        } * (1.0 + 0.15 * hourly(t, id(job) as f64 / 1e19) + 0.05 * noise(id(job) ^ 3, t));
+        p95 * quantile_factor(q)
+    }
+
+    /// OCR processing time quantile, seconds.
+    pub fn ocr_latency(&self, q: f64, t: f64) -> f64 {
+        0.9 * self.ml_slowdown(t) * quantile_factor(q) * (1.0 + 0.1 * noise(91, t))
+    }
+
+    /// OCR timeouts per second.
+    pub fn ocr_timeout_rate(&self, t: f64) -> f64 {
+        (1.5 + 12.0 * (self.ml_slowdown(t) - 1.0)) / 3600.0
+    }
+
+    pub fn container_cpu_pct(&self, job: &str, t: f64) -> f64 {
+        if self.is_down(job, t) {
+            return 0.0;
+        }
+        let base = match job {
+            "ml_service" => 38.0 * self.ml_slowdown(t).min(2.2),
+            "agente_deposito" => 22.0,
+            "agente_negocio" => 27.0,
+            _ => 12.0,
+        };
+        base * (1.0 + 0.2 * daily(t, 0.55) + 0.06 * noise(id(job) ^ 11, t))
+    }
+
+    pub fn container_mem_pct(&self, job: &str, t: f64) -> f64 {
+        if self.is_down(job, t) {
+            return 0.0;
+        }
+        let base = match job {
+            "ml_service" => 61.0 + 8.0 * (self.ml_slowdown(t) - 1.0),
+            "agente_deposito" => 44.0,
+            "agente_negocio" => 52.0,
+            _ => 31.0,
+        };
+        base + 2.0 * hourly(t, 0.3) + 0.7 * noise(id(job) ^ 13, t)
+    }
+
+    /// Bytes/s: (disk read, disk write, net rx, net tx).
+    pub fn container_io(&self, job: &str, t: f64) -> [f64; 4] {
+        let r = self.req_rate(job, t);
+        [r * 24_000.0, r * 41_000.0, r * 9_500.0, r * 38_000.0]
+    }
+
+    pub fn pg_connections(&self, t: f64) -> f64 {
+        (34.0 + 12.0 * daily(t, 0.6) + 3.0 * noise(31, t)).round()
+    }
+
+    pub fn redis_hit_ratio(&self, t: f64) -> f64 {
+        0.91 + 0.03 * hourly(t, 0.2) + 0.01 * noise(41, t)
+    }
+
+    pub fn productos_per_s(&self, t: f64) -> f64 {
+        0.05 * (1.0 + 0.5 * daily(t, 0.6))
+    }
+
+    pub fn stock_critico(&self, t: f64) -> f64 {
+        (5.0 + 2.0 * daily(t, 0.1) + noise(51, t)).round().max(0.0)
+    }
+
+    pub fn ordenes_per_s(&self, t: f64) -> f64 {
+        0.012 * (1.0 + 0.6 * daily(t, 0.6))
+    }
+
+    pub fn revenue(&self, real: bool, t: f64) -> f64 {
+        let proj = 4_200_000.0 + 600_000.0 * daily(t, 0.6);
+        if real {
+            proj * (0.96 + 0.03 * noise(61, t))
+        } else {
+            proj
+        }
+    }
+
+    pub fn inflacion(&self, baseline: bool, t: f64) -> f64 {
+        if baseline {
+            2.9
+        } else {
+            3.1 + 0.4 * daily(t, 0.2) + 0.1 * noise(71, t)
+        }
+    }
+
+    pub fn accuracy_pct(&self, t: f64) -> f64 {
+        92.5 - 3.0 * (self.ml_slowdown(t) - 1.0) / 4.0 + 0.5 * noise(81, t)
+    }
+
+    pub fn drift(&self, t: f64) -> f64 {
+        0.065 + 0.01 * daily(t, 0.4) + 0.004 * noise(82, t)
+    }
+
+    /// (predictions, cache hits, cache misses, ML errors, OCR errors) per second.
+    pub fn ml_rates(&self, t: f64) -> [f64; 5] {
+        let p = self.req_rate("ml_service", t) * 0.8;
+        let slow = self.ml_slowdown(t);
+        [p, p * 0.72, p * 0.28, 0.01 * slow * slow, 0.005 * slow * slow]
+    }
+
+    /// Audit events per second by type.
+    pub fn audit_rate(&self, event_type: &str, t: f64) -> f64 {
+        let base = match event_type {
+            "LOGIN" => 0.9,
+            "SENSITIVE_DATA_READ" => 0.12,
+            "FAILED_AUTHENTICATION" => 0.004,
+            "ENCRYPTION_FAILURE" => 0.0008,
+            "PERMISSION_DENIED" => 0.002,
+            _ => 0.05,
+        };
+        base * (1.0 + 0.4 * daily(t, 0.6)) * (1.0 + 0.1 * noise(id(event_type), t))
+    }
+
+    /// Cumulative audit events up to `t` (a day of history plus the time since).
+    pub fn audit_total(&self, event_type: &str, t: f64) -> f64 {
+        (self.audit_rate(event_type, self.t0) * (86_400.0 + (t - self.t0).max(0.0))).floor()
+    }
+}
+
+/// Multiplier from P95 to other quantiles, for a right-skewed latency distribution.
+pub fn quantile_factor(q: f64) -> f64 {
+    if q <= 0.5 {
+        0.45
+    } else if q <= 0.9 {
+        0.8
+    } else if q <= 0.95 {
+        1.0
+    } else {
+        1.7
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_incident_follows_the_script_and_a_restart_heals_it() {
+        let w = World::new(1_700_000_000_000);
+        let t0 = w.t0;
+        assert_eq!(w.up("agente_negocio", t0 + 10.0), 1.0);
+        assert_eq!(w.up("agente_negocio", t0 + 60.0), 0.0);
+        assert_eq!(w.up("agente_deposito", t0 + 60.0), 1.0);
+        assert!(w.latency("ml_service", 0.95, t0 + 90.0) > 4.0 * w.latency("ml_service", 0.95, t0) * 0.8);
+        assert!(w.err_ratio("agente_negocio", t0 + 36.0) > 0.05);
+        assert!(w.restart("agente_negocio", ((t0 + 70.0) * 1000.0) as i64));
+        assert_eq!(w.up("agente_negocio", t0 + 71.0), 1.0);
+        assert_eq!(w.up("agente_negocio", t0 + 65.0), 0.0, "history before the restart keeps the outage");
+        assert!(!w.restart("agente_negocio", ((t0 + 80.0) * 1000.0) as i64), "already up");
+    }
+
+    #[test]
+    fn noise_is_bounded_and_deterministic() {
+        for i in 0..1000 {
+            let n = noise(i, i as f64 * 3.7);
+            assert!((-1.0..=1.0).contains(&n));
+            assert_eq!(n, noise(i, i as f64 * 3.7));
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! What every HTTP client shares: building a reqwest client with timeouts, reading a body under a size
+//! cap, and turning transport failures into one readable line. URLs are shown without credentials.
+
+use crate::action::{FetchError, FetchErrorKind};
+use crate::sanitize::sanitize_trunc;
+use std::time::Duration;
+
+pub fn client(connect_timeout: Duration, timeout: Duration) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .timeout(timeout)
+        .user_agent(concat!("centinela/", env!("CARGO_PKG_VERSION")))
+        .pool_max_idle_per_host(4)
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))
+}
+
+/// The URL without user name, password or query string, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.set_query(None);
+            u.to_string()
+        }
+        Err(_) => "<invalid url>".into(),
+    }
+}
+
+pub fn err(kind: FetchErrorKind, message: String) -> FetchError {
+    FetchError { kind, message: sanitize_trunc(&message, 300) }
+}
+
+/// Classify a reqwest failure. `what` names the backend and URL ("Prometheus at http://…").
+pub fn transport_error(e: &reqwest::Error, what: &str, timeout: Duration) -> FetchError {
+    if e.is_timeout() {
+        return err(FetchErrorKind::Timeout, format!("{what} timed out after {}", humantime::format_duration(timeout)));
+    }
+    if e.is_connect() {
+        // The innermost cause says "Connection refused", "dns error…" and so on.
+        let mut cause: &dyn std::error::Error = e;
+        while let Some(s) = cause.source() {
+            cause = s;
+        }
+        return err(FetchErrorKind::Connect, format!("{what} is unreachable: {cause}"));
+    }
+    if e.is_body() || e.is_decode() {
+        return err(FetchErrorKind::Decode, format!("{what}: the response body broke off: {}", strip_url(e)));
+    }
+    err(FetchErrorKind::Connect, format!("{what}: {}", strip_url(e)))
+}
+
+fn strip_url(e: &reqwest::Error) -> String {
+    let mut s = String::new();
+    let mut cur: Option<&dyn std::error::Error> = Some(e);
+    while let Some(c) = cur {
+        if !s.is_empty() {
+            s.push_str(": ");
+        }
+        match c.downcast_ref::<reqwest::Error>() {
+            Some(re) if re.url().is_some() => s.push_str("request failed"),
+            _ => s.push_str(&c.to_string()),
+        }
+        cur = c.source();
+    }
+    s
+}
+
+/// Read the whole body, refusing more than `cap` bytes (checked against Content-Length first, then
+/// while streaming, so a huge body never sits in memory).
+pub async fn read_capped(
+    mut resp: reqwest::Response,
+    cap: usize,
+    what: &str,
+    timeout: Duration,
+) -> Result<Vec<u8>, FetchError> {
+    let too_large = || {
+        err(
+            FetchErrorKind::TooLarge,
+            format!(
+                "{what}: the response is larger than the {} MiB cap; narrow the query or raise max_body_mib",
+                cap >> 20
+            ),
+        )
+    };
+    if resp.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::with_capacity(resp.content_length().unwrap_or(16 * 1024).min(cap as u64) as usize);
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > cap {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(e) => return Err(transport_error(&e, what, timeout)),
+        }
+    }
+}
+
+/// A short, safe excerpt of a non-JSON body (an HTML error page, say) for the error line.
+pub fn body_excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(2048)]);
+    let text = text.trim();
+    // Prefer an HTML <title> when there is one.
+    let lower = text.to_ascii_lowercase();
+    if let (Some(a), Some(b)) = (lower.find("<title>"), lower.find("</title>")) {
+        if a + 7 <= b {
+            return sanitize_trunc(text[a + 7..b].trim(), 120);
+        }
+    }
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    sanitize_trunc(&one_line, 120)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_credentials_and_queries() {
+        assert_eq!(redact_url("https://bob:s3cret@prom.example:9090/p?token=x"), "https://prom.example:9090/p");
+        assert_eq!(redact_url("not a url"), "<invalid url>");
+    }
+
+    #[test]
+    fn html_bodies_are_summarised() {
+        let b = b"<html><head><title>502 Bad Gateway</title></head><body>\x1b[2J nginx</body></html>";
+        assert_eq!(body_excerpt(b), "502 Bad Gateway");
+        assert_eq!(body_excerpt(b"oops\n\x1b[31mred"), "oops ␛[31mred");
+    }
+}

@@ -1,0 +1,6 @@
+//! Typed clients of the backends centinela reads. Each returns [`crate::action::FetchError`] on failure,
+//! already classified and worded for the one-line error a panel shows.
+
+pub mod http;
+pub mod prometheus;
+pub mod scrape;

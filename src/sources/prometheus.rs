@@ -1,0 +1,386 @@
+//! Prometheus HTTP API client: `/api/v1/query`, `/api/v1/query_range`, `/api/v1/status/buildinfo`.
+//!
+//! Works with anything that speaks this API (Prometheus, Thanos, Mimir, VictoriaMetrics): the
+//! configured URL may carry a path prefix (`http://mimir/prometheus`). Queries are sent as
+//! `application/x-www-form-urlencoded` POSTs, as Grafana does, so long expressions never hit URL limits.
+
+use crate::action::{FetchError, FetchErrorKind};
+use crate::config::PromSource;
+use crate::sources::http::{self, err};
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+pub type Labels = BTreeMap<String, String>;
+
+/// One series of a range query: labels and (unix seconds, value) points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub labels: Labels,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// One sample of an instant query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub labels: Labels,
+    pub t: f64,
+    pub v: f64,
+}
+
+/// A decoded `data` object, for every result type the API has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum QueryData {
+    Vector { samples: Vec<Sample> },
+    Matrix { series: Vec<Series> },
+    Scalar { t: f64, v: f64 },
+    String { t: f64, v: String },
+}
+
+impl QueryData {
+    /// Whether the result holds no data at all.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            QueryData::Vector { samples } => samples.is_empty(),
+            QueryData::Matrix { series } => series.iter().all(|s| s.points.is_empty()),
+            QueryData::Scalar { .. } | QueryData::String { .. } => false,
+        }
+    }
+}
+
+/// What `/api/v1/status/buildinfo` says.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct BuildInfo {
+    pub version: String,
+    #[serde(default)]
+    pub revision: String,
+}
+
+/// Parse a Prometheus sample value: decimal, `NaN`, `+Inf`, `-Inf`.
+pub fn parse_value(s: &str) -> Option<f64> {
+    match s {
+        "NaN" => Some(f64::NAN),
+        "+Inf" | "Inf" => Some(f64::INFINITY),
+        "-Inf" => Some(f64::NEG_INFINITY),
+        _ => s.parse::<f64>().ok(),
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    status: Cow<'a, str>,
+    #[serde(borrow)]
+    data: Option<&'a serde_json::value::RawValue>,
+    #[serde(rename = "errorType")]
+    error_type: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawData<'a> {
+    #[serde(rename = "resultType", borrow)]
+    result_type: Cow<'a, str>,
+    #[serde(borrow)]
+    result: &'a serde_json::value::RawValue,
+}
+
+#[derive(Deserialize)]
+struct RawSeries<'a> {
+    #[serde(default)]
+    metric: Labels,
+    #[serde(default, borrow)]
+    values: Vec<(f64, Cow<'a, str>)>,
+}
+
+#[derive(Deserialize)]
+struct RawSample<'a> {
+    #[serde(default)]
+    metric: Labels,
+    #[serde(borrow)]
+    value: Option<(f64, Cow<'a, str>)>,
+}
+
+fn decode_err(what: &str, e: impl std::fmt::Display) -> FetchError {
+    err(FetchErrorKind::Decode, format!("{what}: the answer is not valid Prometheus API JSON ({e})"))
+}
+
+/// Decode a response body. `status` is the HTTP status; `what` names the backend for messages.
+/// Prometheus's own error bodies are passed through as `errorType: error`, verbatim.
+pub fn decode(status: u16, body: &[u8], what: &str) -> Result<QueryData, FetchError> {
+    let env: Envelope = match serde_json::from_slice(body) {
+        Ok(e) => e,
+        Err(e) if (200..300).contains(&status) => return Err(decode_err(what, e)),
+        Err(_) => {
+            return Err(err(
+                FetchErrorKind::Http,
+                format!("{what} answered HTTP {status}: {}", http::body_excerpt(body)),
+            ));
+        }
+    };
+    if env.status != "success" {
+        let kind = env.error_type.unwrap_or_else(|| "error".into());
+        let msg = env.error.unwrap_or_else(|| format!("HTTP {status} without an error message"));
+        return Err(err(FetchErrorKind::Api, format!("{kind}: {msg}")));
+    }
+    let raw = env.data.ok_or_else(|| decode_err(what, "no `data`"))?;
+    let data: RawData = serde_json::from_str(raw.get()).map_err(|e| decode_err(what, e))?;
+    let result = data.result.get();
+    match data.result_type.as_ref() {
+        "matrix" => {
+            let raw: Vec<RawSeries> = serde_json::from_str(result).map_err(|e| decode_err(what, e))?;
+            let series = raw
+                .into_iter()
+                .map(|s| Series {
+                    labels: s.metric,
+                    points: s.values.iter().filter_map(|(t, v)| parse_value(v).map(|v| (*t, v))).collect(),
+                })
+                .collect();
+            Ok(QueryData::Matrix { series })
+        }
+        "vector" => {
+            let raw: Vec<RawSample> = serde_json::from_str(result).map_err(|e| decode_err(what, e))?;
+            let samples = raw
+                .into_iter()
+                .filter_map(|s| {
+                    let (t, v) = s.value?;
+                    Some(Sample { labels: s.metric, t, v: parse_value(&v)? })
+                })
+                .collect();
+            Ok(QueryData::Vector { samples })
+        }
+        "scalar" => {
+            let (t, v): (f64, Cow<str>) = serde_json::from_str(result).map_err(|e| decode_err(what, e))?;
+            let v = parse_value(&v).ok_or_else(|| decode_err(what, format!("scalar value `{v}`")))?;
+            Ok(QueryData::Scalar { t, v })
+        }
+        "string" => {
+            let (t, v): (f64, String) = serde_json::from_str(result).map_err(|e| decode_err(what, e))?;
+            Ok(QueryData::String { t, v })
+        }
+        other => Err(decode_err(what, format!("unknown resultType `{other}`"))),
+    }
+}
+
+/// Start, end (unix seconds) and step of a range query.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RangeParams {
+    pub start: i64,
+    pub end: i64,
+    pub step: i64,
+}
+
+const NICE_STEPS: &[i64] =
+    &[1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+
+/// The range query for a chart `width_cells` wide showing `range` up to `now` (unix seconds).
+///
+/// A braille chart draws two points per cell, so at most `2 × width` points are fetched: the step is
+/// the range divided by that, rounded *up* to a "nice" step (so the chart never gets more points than
+/// it can draw), never below `min_step`. The last point is `now` itself: aligning the end to the
+/// step (as some tools do for upstream caches) would hide up to a whole step of the newest data,
+/// ten minutes at a 6 h range, which is the data an on-call engineer came for.
+pub fn range_params(now: i64, range: Duration, width_cells: u16, min_step: i64) -> RangeParams {
+    let range_s = range.as_secs().max(1) as i64;
+    let points = (width_cells as i64 * 2).max(10);
+    let raw = (range_s + points - 1) / points;
+    let step = NICE_STEPS
+        .iter()
+        .copied()
+        .find(|&s| s >= raw)
+        .unwrap_or_else(|| ((raw + 86399) / 86400) * 86400)
+        .max(min_step.max(1));
+    let end = now;
+    let start = end - (range_s / step) * step;
+    RangeParams { start, end, step }
+}
+
+/// A client for one Prometheus-compatible backend.
+#[derive(Debug, Clone)]
+pub struct PromClient {
+    http: reqwest::Client,
+    base: String,
+    shown: String,
+    headers: reqwest::header::HeaderMap,
+    cap: usize,
+    timeout: Duration,
+}
+
+impl PromClient {
+    pub fn new(src: &PromSource) -> Result<PromClient, String> {
+        let http = http::client(src.connect_timeout.0, src.timeout.0)?;
+        let mut headers = reqwest::header::HeaderMap::new();
+        for (k, v) in &src.headers {
+            let name = reqwest::header::HeaderName::from_bytes(k.as_bytes())
+                .map_err(|_| format!("`{k}` is not a valid header name"))?;
+            let value = reqwest::header::HeaderValue::from_str(v)
+                .map_err(|_| format!("the value of header `{k}` is not valid"))?;
+            headers.insert(name, value);
+        }
+        if let Some(var) = &src.bearer_token_env {
+            let token = std::env::var(var)
+                .map_err(|_| format!("environment variable `{var}` (bearer_token_env) is not set"))?;
+            let mut v = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", token.trim()))
+                .map_err(|_| format!("the token in `{var}` holds characters a header cannot carry"))?;
+            v.set_sensitive(true);
+            headers.insert(reqwest::header::AUTHORIZATION, v);
+        }
+        Ok(PromClient {
+            http,
+            base: src.url.trim_end_matches('/').to_string(),
+            shown: format!("Prometheus at {}", http::redact_url(&src.url)),
+            headers,
+            cap: (src.max_body_mib as usize).saturating_mul(1 << 20),
+            timeout: src.timeout.0,
+        })
+    }
+
+    /// How this backend is named in messages ("Prometheus at http://host:9090/").
+    pub fn name(&self) -> &str {
+        &self.shown
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, String)]) -> Result<QueryData, FetchError> {
+        let url = format!("{}{path}", self.base);
+        let resp = self
+            .http
+            .post(&url)
+            .headers(self.headers.clone())
+            .form(form)
+            .send()
+            .await
+            .map_err(|e| http::transport_error(&e, &self.shown, self.timeout))?;
+        let status = resp.status().as_u16();
+        let body = http::read_capped(resp, self.cap, &self.shown, self.timeout).await?;
+        decode(status, &body, &self.shown)
+    }
+
+    /// An instant query at `time` (unix seconds).
+    pub async fn query(&self, expr: &str, time: f64) -> Result<QueryData, FetchError> {
+        self.post("/api/v1/query", &[("query", expr.to_string()), ("time", fmt_time(time))]).await
+    }
+
+    /// A range query.
+    pub async fn query_range(&self, expr: &str, r: RangeParams) -> Result<QueryData, FetchError> {
+        self.post(
+            "/api/v1/query_range",
+            &[
+                ("query", expr.to_string()),
+                ("start", r.start.to_string()),
+                ("end", r.end.to_string()),
+                ("step", r.step.to_string()),
+            ],
+        )
+        .await
+    }
+
+    pub async fn buildinfo(&self) -> Result<BuildInfo, FetchError> {
+        let url = format!("{}/api/v1/status/buildinfo", self.base);
+        let resp = self
+            .http
+            .get(&url)
+            .headers(self.headers.clone())
+            .send()
+            .await
+            .map_err(|e| http::transport_error(&e, &self.shown, self.timeout))?;
+        let status = resp.status().as_u16();
+        let body = http::read_capped(resp, 1 << 20, &self.shown, self.timeout).await?;
+        #[derive(Deserialize)]
+        struct Env {
+            status: String,
+            data: Option<BuildInfo>,
+            #[serde(rename = "errorType")]
+            error_type: Option<String>,
+            error: Option<String>,
+        }
+        let env: Env = serde_json::from_slice(&body).map_err(|_| {
+            err(FetchErrorKind::Http, format!("{} answered HTTP {status}: {}", self.shown, http::body_excerpt(&body)))
+        })?;
+        match (env.status.as_str(), env.data) {
+            ("success", Some(d)) => Ok(d),
+            _ => Err(err(
+                FetchErrorKind::Api,
+                format!("{}: {}", env.error_type.unwrap_or_else(|| "error".into()), env.error.unwrap_or_default()),
+            )),
+        }
+    }
+}
+
+fn fmt_time(t: f64) -> String {
+    format!("{t:.3}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_include_the_special_ones() {
+        assert_eq!(parse_value("1.5"), Some(1.5));
+        assert!(parse_value("NaN").unwrap().is_nan());
+        assert_eq!(parse_value("+Inf"), Some(f64::INFINITY));
+        assert_eq!(parse_value("-Inf"), Some(f64::NEG_INFINITY));
+        assert_eq!(parse_value("1e3"), Some(1000.0));
+        assert_eq!(parse_value("x"), None);
+    }
+
+    #[test]
+    fn every_result_type_decodes() {
+        let m = br#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"job":"a"},"values":[[10,"1"],[20,"NaN"],[30,"+Inf"]]}]}}"#;
+        let QueryData::Matrix { series } = decode(200, m, "p").unwrap() else { panic!() };
+        assert_eq!(series[0].labels["job"], "a");
+        assert_eq!(series[0].points.len(), 3);
+        assert!(series[0].points[1].1.is_nan());
+
+        let v =
+            br#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[10.5,"-Inf"]}]}}"#;
+        assert_eq!(
+            decode(200, v, "p").unwrap(),
+            QueryData::Vector { samples: vec![Sample { labels: Labels::new(), t: 10.5, v: f64::NEG_INFINITY }] }
+        );
+
+        let s = br#"{"status":"success","data":{"resultType":"scalar","result":[1.5,"42"]}}"#;
+        assert_eq!(decode(200, s, "p").unwrap(), QueryData::Scalar { t: 1.5, v: 42.0 });
+        let st = br#"{"status":"success","data":{"resultType":"string","result":[1.5,"hello"]}}"#;
+        assert_eq!(decode(200, st, "p").unwrap(), QueryData::String { t: 1.5, v: "hello".into() });
+
+        let empty = br#"{"status":"success","data":{"resultType":"matrix","result":[]}}"#;
+        assert!(decode(200, empty, "p").unwrap().is_empty());
+    }
+
+    #[test]
+    fn prometheus_errors_are_shown_as_they_are() {
+        let b = br#"{"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:5: parse error: unexpected <EOF>"}"#;
+        let e = decode(400, b, "p").unwrap_err();
+        assert_eq!(e.kind, FetchErrorKind::Api);
+        assert_eq!(e.message, "bad_data: invalid parameter \"query\": 1:5: parse error: unexpected <EOF>");
+    }
+
+    #[test]
+    fn broken_bodies_are_named() {
+        let e = decode(500, b"<html><title>Internal Server Error</title></html>", "Prometheus at x").unwrap_err();
+        assert_eq!(e.kind, FetchErrorKind::Http);
+        assert_eq!(e.message, "Prometheus at x answered HTTP 500: Internal Server Error");
+        let e = decode(200, br#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"valu"#, "p")
+            .unwrap_err();
+        assert_eq!(e.kind, FetchErrorKind::Decode);
+        let e = decode(200, b"\xff\xfe", "p").unwrap_err();
+        assert_eq!(e.kind, FetchErrorKind::Decode);
+    }
+
+    #[test]
+    fn step_never_exceeds_what_the_chart_can_draw() {
+        for (range, width) in [(900, 40u16), (3600, 78), (6 * 3600, 158), (7 * 86400, 80), (86400, 20)] {
+            let r = range_params(1_700_000_123, Duration::from_secs(range), width, 1);
+            let points = (r.end - r.start) / r.step + 1;
+            assert!(points <= width as i64 * 2 + 1, "{range}s at {width} cells: {points} points, step {}", r.step);
+            assert!(points >= width as i64 / 2, "{range}s at {width} cells: only {points} points");
+            assert_eq!(r.end, 1_700_000_123, "the newest point is now");
+            assert_eq!((r.end - r.start) % r.step, 0);
+        }
+        let r = range_params(1000, Duration::from_secs(300), 200, 15);
+        assert_eq!(r.step, 15, "min_step wins over a fine step");
+    }
+}

@@ -1,0 +1,181 @@
+//! The application state. Plain data, owned by the runtime loop, changed only by [`crate::update`].
+
+use crate::action::{FetchError, QueryKey};
+use crate::config::{Config, Dashboard};
+use crate::sources::prometheus::QueryData;
+use std::time::Duration;
+
+/// Where one query's data stands. Staleness is state, errors are data.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Slot {
+    /// Nothing has arrived yet.
+    #[default]
+    Loading,
+    Ready {
+        data: QueryData,
+        at_ms: i64,
+    },
+    /// The last fetch failed; the last good data (if any) stays on screen.
+    Failed {
+        error: FetchError,
+        at_ms: i64,
+        last_good: Option<(QueryData, i64)>,
+    },
+}
+
+impl Slot {
+    /// The data to draw and when it arrived, good or last-good.
+    pub fn data(&self) -> Option<(&QueryData, i64)> {
+        match self {
+            Slot::Ready { data, at_ms } => Some((data, *at_ms)),
+            Slot::Failed { last_good: Some((d, at)), .. } => Some((d, *at)),
+            _ => None,
+        }
+    }
+
+    pub fn error(&self) -> Option<&FetchError> {
+        match self {
+            Slot::Failed { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// Polling bookkeeping for one query.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryState {
+    pub slot: Slot,
+    /// When the next fetch is due (ms since epoch); 0 = now.
+    pub next_due_ms: i64,
+    /// Generation of the newest request issued and not yet answered.
+    pub in_flight: Option<u64>,
+    /// Generation of the newest request issued.
+    pub issued: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PanelState {
+    pub queries: Vec<QueryState>,
+}
+
+impl PanelState {
+    /// The age (ms) of the oldest data drawn, if any data is drawn.
+    pub fn oldest_data_ms(&self) -> Option<i64> {
+        self.queries.iter().filter_map(|q| q.slot.data().map(|(_, at)| at)).min()
+    }
+
+    /// The first error among the queries.
+    pub fn error(&self) -> Option<&FetchError> {
+        self.queries.iter().find_map(|q| q.slot.error())
+    }
+
+    pub fn loading(&self) -> bool {
+        self.queries.iter().all(|q| matches!(q.slot, Slot::Loading))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DashState {
+    pub spec: Dashboard,
+    pub refresh: Duration,
+    /// Index into `State::time_ranges`.
+    pub range_idx: usize,
+    pub focus: usize,
+    pub panels: Vec<PanelState>,
+}
+
+/// A transient message in the status line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusMsg {
+    pub text: String,
+    pub at_ms: i64,
+    pub error: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub now_ms: i64,
+    pub width: u16,
+    pub height: u16,
+    pub env_name: String,
+    pub production: bool,
+    pub dashboards: Vec<DashState>,
+    pub active: usize,
+    pub fullscreen: bool,
+    pub help: bool,
+    pub time_ranges: Vec<Duration>,
+    pub utc: bool,
+    /// Demo mode: shown in the header so nobody mistakes it for production.
+    pub demo: bool,
+    pub status: Option<StatusMsg>,
+    pub next_generation: u64,
+    pub dirty: bool,
+    pub quit: bool,
+    /// What the last tick-driven redraw showed (clock minute and data ages), to redraw only on change.
+    pub tick_signature: u64,
+}
+
+impl State {
+    /// Build the initial state from a validated config and the environment to show.
+    pub fn new(config: &Config, env_name: &str, production: bool, now_ms: i64) -> State {
+        let ranges: Vec<Duration> = config.settings.time_ranges.iter().map(|d| d.0).collect();
+        let dashboards = config
+            .dashboards
+            .iter()
+            .map(|d| {
+                let range = d.time_range.unwrap_or(config.settings.time_range).0;
+                DashState {
+                    spec: d.clone(),
+                    refresh: d.refresh.unwrap_or(config.settings.refresh).0,
+                    range_idx: nearest_range(&ranges, range),
+                    focus: 0,
+                    panels: d
+                        .panels
+                        .iter()
+                        .map(|p| PanelState { queries: vec![QueryState::default(); p.queries.len()] })
+                        .collect(),
+                }
+            })
+            .collect();
+        State {
+            now_ms,
+            width: 160,
+            height: 48,
+            env_name: env_name.to_string(),
+            production,
+            dashboards,
+            active: 0,
+            fullscreen: false,
+            help: false,
+            time_ranges: ranges,
+            utc: config.settings.utc,
+            demo: false,
+            status: None,
+            next_generation: 1,
+            dirty: true,
+            quit: false,
+            tick_signature: 0,
+        }
+    }
+
+    pub fn dash(&self) -> &DashState {
+        &self.dashboards[self.active]
+    }
+
+    pub fn range(&self) -> Duration {
+        self.time_ranges[self.dash().range_idx.min(self.time_ranges.len() - 1)]
+    }
+
+    pub fn query(&self, key: QueryKey) -> Option<&QueryState> {
+        self.dashboards.get(key.dashboard)?.panels.get(key.panel)?.queries.get(key.target)
+    }
+
+    /// True when every visible query has had an answer (good or bad): what `snapshot` waits for.
+    pub fn visible_settled(&self) -> bool {
+        self.dash().panels.iter().all(|p| p.queries.iter().all(|q| !matches!(q.slot, Slot::Loading)))
+    }
+}
+
+fn nearest_range(ranges: &[Duration], want: Duration) -> usize {
+    ranges.iter().enumerate().min_by_key(|(_, r)| r.as_secs().abs_diff(want.as_secs())).map(|(i, _)| i).unwrap_or(0)
+}

@@ -1,0 +1,59 @@
+//! The help overlay, generated from the live keymap: every bound action with its keys and its doc
+//! comment. Rebinding a key in `keymap.toml` changes what help shows.
+
+use crate::action::Intent;
+use crate::keymap::Keymap;
+use crate::theme::{Role, Theme};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::Frame;
+
+/// (keys, description) rows; the nine dashboard_N actions fold into one row.
+pub fn rows(keymap: &Keymap) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut dash_keys = Vec::new();
+    for (intent, keys) in keymap.bindings() {
+        let ks: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        if intent.dashboard_index().is_some() {
+            dash_keys.extend(ks);
+            continue;
+        }
+        out.push((ks.join(" "), intent.description().to_string()));
+        if intent == Intent::PrevDashboard && !dash_keys.is_empty() {
+            // placeholder position kept below
+        }
+    }
+    if !dash_keys.is_empty() {
+        let pos =
+            out.iter().position(|(_, d)| d == Intent::PrevDashboard.description()).map(|p| p + 1).unwrap_or(out.len());
+        out.insert(pos, (dash_keys.join(" "), "Go to dashboard N.".to_string()));
+    }
+    out
+}
+
+pub fn draw(f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
+    let rows = rows(keymap);
+    let key_w = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(4).min(24);
+    let desc_w = rows.iter().map(|(_, d)| d.chars().count()).max().unwrap_or(10);
+    let width = ((key_w + desc_w + 5) as u16).min(area.width);
+    let height = (rows.len() as u16 + 4).min(area.height);
+    let popup = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
+    let mut lines: Vec<Line> = rows
+        .iter()
+        .map(|(k, d)| {
+            Line::from(vec![
+                Span::styled(format!(" {:<key_w$} ", super::panel::fit(k, key_w)), theme.style(Role::Accent)),
+                Span::raw(d.clone()),
+            ])
+        })
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::from(Span::styled(
+        " keys come from keymaps/default.toml and your keymap.toml",
+        theme.style(Role::Muted),
+    )));
+    let block = Block::bordered().title(" help ").border_style(theme.style(Role::Focus));
+    f.render_widget(Clear, popup);
+    f.render_widget(Paragraph::new(lines).block(block), popup);
+}

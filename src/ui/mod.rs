@@ -1,0 +1,46 @@
+//! Rendering: a pure function of `(&State, &Theme, &Keymap)` into a ratatui frame.
+//!
+//! The same function draws the terminal, `snapshot` output and screenshots, so what tests and
+//! pictures show is what the engineer sees. Untrusted text is passed through
+//! [`crate::sanitize::sanitize`] before it reaches a buffer.
+
+pub mod bar;
+pub mod chrome;
+pub mod gauge;
+pub mod help;
+pub mod layout;
+pub mod panel;
+pub mod series;
+pub mod stat;
+pub mod table;
+pub mod timeseries;
+
+use crate::keymap::Keymap;
+use crate::state::State;
+use crate::theme::Theme;
+use ratatui::Frame;
+
+/// Draw the whole screen.
+pub fn render(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
+    let area = f.area();
+    let screen = layout::screen(area);
+    chrome::header(f, screen.header, state, theme);
+    let dash = state.dash();
+    if state.fullscreen {
+        let i = dash.focus.min(dash.spec.panels.len().saturating_sub(1));
+        if let (Some(spec), Some(ps)) = (dash.spec.panels.get(i), dash.panels.get(i)) {
+            panel::draw(f, screen.body, spec, ps, state, theme, true);
+        }
+    } else {
+        let rects = layout::panel_rects(&dash.spec, screen.body);
+        for (i, ((spec, ps), rect)) in dash.spec.panels.iter().zip(&dash.panels).zip(rects).enumerate() {
+            if rect.width >= 4 && rect.height >= 2 {
+                panel::draw(f, rect, spec, ps, state, theme, i == dash.focus);
+            }
+        }
+    }
+    chrome::status(f, screen.status, state, theme, keymap);
+    if state.help {
+        help::draw(f, area, theme, keymap);
+    }
+}

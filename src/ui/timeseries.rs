@@ -1,0 +1,126 @@
+//! Time series: a braille line chart over the dashboard's time range, with a legend of latest values.
+
+use super::panel::{fit, value_role};
+use super::series::{show, Named};
+use crate::config::Panel;
+use crate::state::State;
+use crate::theme::{Role, Theme};
+use chrono::{DateTime, Local, Utc};
+use ratatui::layout::Rect;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph};
+use ratatui::Frame;
+
+fn time_label(t: f64, utc: bool, long: bool) -> String {
+    let dt = DateTime::<Utc>::from_timestamp(t as i64, 0).unwrap_or_default();
+    let fmt = if long { "%d %b %H:%M" } else { "%H:%M" };
+    if utc {
+        dt.format(fmt).to_string()
+    } else {
+        dt.with_timezone(&Local).format(fmt).to_string()
+    }
+}
+
+/// Lower and upper bounds of the y axis: the configured ones, else the data's, padded a little.
+pub fn y_bounds(spec: &Panel, series: &[Vec<(f64, f64)>]) -> (f64, f64) {
+    let mut lo = f64::INFINITY;
+    let mut hi = f64::NEG_INFINITY;
+    for s in series {
+        for &(_, v) in s {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+    }
+    if !lo.is_finite() || !hi.is_finite() {
+        lo = 0.0;
+        hi = 1.0;
+    }
+    if lo >= 0.0 && lo < hi * 0.5 {
+        lo = 0.0; // rates and counts read best from zero
+    }
+    if (hi - lo).abs() < f64::EPSILON {
+        hi = lo + lo.abs().max(1.0);
+    } else {
+        hi += (hi - lo) * 0.05;
+    }
+    (spec.min.unwrap_or(lo), spec.max.unwrap_or(hi).max(spec.min.unwrap_or(lo) + f64::EPSILON))
+}
+
+pub fn draw(f: &mut Frame, area: Rect, spec: &Panel, all: &[Named], state: &State, theme: &Theme) {
+    let end = state.now_ms as f64 / 1000.0;
+    let start = end - state.range().as_secs_f64();
+    // Legend lines: one per series, at most a third of the height; none when the panel is tiny.
+    let legend_n = if area.height >= 6 { all.len().min((area.height / 3) as usize).max(1) } else { 0 };
+    let chart = Rect { height: area.height - legend_n as u16, ..area };
+    let legend = Rect { y: area.y + chart.height, height: legend_n as u16, ..area };
+
+    let data: Vec<Vec<(f64, f64)>> = all
+        .iter()
+        .map(|s| {
+            s.points.iter().copied().filter(|(t, v)| v.is_finite() && *t >= start - 1.0 && *t <= end + 1.0).collect()
+        })
+        .collect();
+    let (lo, hi) = y_bounds(spec, &data);
+    let marker = if theme.no_color || state.width < 1 { Marker::Dot } else { Marker::Braille };
+    let datasets: Vec<Dataset> = data
+        .iter()
+        .enumerate()
+        .map(|(i, pts)| Dataset::default().marker(marker).graph_type(GraphType::Line).style(theme.series(i)).data(pts))
+        .collect();
+    let long = state.range().as_secs() > 86400;
+    let muted = theme.style(Role::Muted);
+    let y_labels = vec![
+        Span::styled(show(spec, lo), muted),
+        Span::styled(show(spec, (lo + hi) / 2.0), muted),
+        Span::styled(show(spec, hi), muted),
+    ];
+    let x_labels = if chart.width > 30 {
+        vec![
+            Span::styled(time_label(start, state.utc, long), muted),
+            Span::styled(time_label((start + end) / 2.0, state.utc, long), muted),
+            Span::styled(time_label(end, state.utc, long), muted),
+        ]
+    } else {
+        vec![
+            Span::styled(time_label(start, state.utc, long), muted),
+            Span::styled(time_label(end, state.utc, long), muted),
+        ]
+    };
+    if chart.height >= 3 {
+        let widget = Chart::new(datasets)
+            .x_axis(Axis::default().bounds([start, end]).labels(x_labels).style(muted))
+            .y_axis(Axis::default().bounds([lo, hi]).labels(y_labels).style(muted))
+            .legend_position(None);
+        f.render_widget(widget, chart);
+    }
+
+    // Legend: series colour, name, latest value coloured by threshold.
+    let w = legend.width as usize;
+    let lines: Vec<Line> = all
+        .iter()
+        .enumerate()
+        .take(legend_n)
+        .map(|(i, s)| {
+            let value = s.last().map(|v| show(spec, v)).unwrap_or_else(|| "–".into());
+            let role = s.last().map(|v| value_role(spec, v)).unwrap_or(Role::Muted);
+            let name_w = w.saturating_sub(value.chars().count() + 4);
+            let name = fit(&s.name, name_w);
+            let pad =
+                w.saturating_sub(2 + unicode_width::UnicodeWidthStr::width(name.as_str()) + value.chars().count() + 1);
+            let more = if i + 1 == legend_n && all.len() > legend_n {
+                format!(" +{}", all.len() - legend_n)
+            } else {
+                String::new()
+            };
+            Line::from(vec![
+                Span::styled("━ ", theme.series(i)),
+                Span::raw(name),
+                Span::styled(more.clone(), muted),
+                Span::raw(" ".repeat(pad.saturating_sub(more.chars().count()))),
+                Span::styled(value, theme.style(role)),
+            ])
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), legend);
+}

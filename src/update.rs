@@ -1,0 +1,254 @@
+//! `update`: the only place the state changes. Pure: no I/O, no awaiting, no clock reads (the time comes
+//! in with `Tick`). It returns the effects for the runtime to run, so every behaviour here is a plain
+//! unit test.
+//!
+//! Poll *scheduling* lives here too, which DESIGN.md puts in per-source poller tasks: keeping "what is
+//! due" in the pure state makes the rules testable without a runtime: only the visible dashboard is
+//! polled, a query with a request in flight is not asked again, a refresh or a zoom issues a newer
+//! generation and answers older than the newest issued are dropped. The runtime (`poll.rs`) only runs
+//! requests, one at a time per query key, with per-backend concurrency limits and timeouts.
+
+use crate::action::{Action, Intent, QueryKey, QueryResult};
+use crate::effect::{Effect, FetchRequest};
+use crate::sources::prometheus::range_params;
+use crate::state::{Slot, State, StatusMsg};
+use crate::ui::layout;
+use ratatui::layout::Rect;
+
+/// Smallest step asked of Prometheus, in seconds: below its usual scrape interval points repeat.
+pub const MIN_STEP_S: i64 = 5;
+
+pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Tick { now_ms } => {
+            state.now_ms = now_ms;
+            let sig = tick_signature(state);
+            if sig != state.tick_signature {
+                state.tick_signature = sig;
+                state.dirty = true;
+            }
+            if state.status.as_ref().is_some_and(|s| now_ms - s.at_ms > 8_000) {
+                state.status = None;
+                state.dirty = true;
+            }
+            schedule(state)
+        }
+        Action::Resize { width, height } => {
+            state.width = width;
+            state.height = height;
+            state.dirty = true;
+            Vec::new()
+        }
+        Action::Query(r) => {
+            apply_result(state, r);
+            Vec::new()
+        }
+        Action::Shutdown { reason } => {
+            tracing::info!(%reason, "shutting down");
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+        Action::Intent { intent } => on_intent(state, intent),
+    }
+}
+
+fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
+    state.dirty = true;
+    let n = state.dashboards.len();
+    if let Some(i) = intent.dashboard_index() {
+        if i < n {
+            switch_dashboard(state, i);
+            return schedule(state);
+        }
+        set_status(state, format!("there is no dashboard {} (there are {n})", i + 1), true);
+        return Vec::new();
+    }
+    match intent {
+        Intent::Quit => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+        Intent::ToggleHelp => {
+            state.help = !state.help;
+            Vec::new()
+        }
+        Intent::Back => {
+            if state.help {
+                state.help = false;
+            } else {
+                state.fullscreen = false;
+            }
+            Vec::new()
+        }
+        Intent::NextDashboard => {
+            switch_dashboard(state, (state.active + 1) % n);
+            schedule(state)
+        }
+        Intent::PrevDashboard => {
+            switch_dashboard(state, (state.active + n - 1) % n);
+            schedule(state)
+        }
+        Intent::FocusNext | Intent::FocusPrev => {
+            let d = &mut state.dashboards[state.active];
+            let count = d.panels.len().max(1);
+            d.focus = if intent == Intent::FocusNext { (d.focus + 1) % count } else { (d.focus + count - 1) % count };
+            Vec::new()
+        }
+        Intent::FocusLeft | Intent::FocusRight | Intent::FocusUp | Intent::FocusDown => {
+            let (dx, dy) = match intent {
+                Intent::FocusLeft => (-1, 0),
+                Intent::FocusRight => (1, 0),
+                Intent::FocusUp => (0, -1),
+                _ => (0, 1),
+            };
+            let rects = layout::panel_rects(&state.dash().spec, body(state));
+            if let Some(to) = layout::neighbour(&rects, state.dash().focus, dx, dy) {
+                state.dashboards[state.active].focus = to;
+            }
+            Vec::new()
+        }
+        Intent::ToggleFullscreen => {
+            state.fullscreen = !state.fullscreen;
+            // The panel is now wider: fetch at the finer step it can draw.
+            refetch_visible(state);
+            schedule(state)
+        }
+        Intent::ZoomIn | Intent::ZoomOut => {
+            let max = state.time_ranges.len() - 1;
+            let d = &mut state.dashboards[state.active];
+            let before = d.range_idx;
+            d.range_idx = if intent == Intent::ZoomIn { before.saturating_sub(1) } else { (before + 1).min(max) };
+            if d.range_idx == before {
+                let edge = if intent == Intent::ZoomIn { "shortest" } else { "longest" };
+                set_status(state, format!("already at the {edge} time range"), false);
+                return Vec::new();
+            }
+            refetch_visible(state);
+            schedule(state)
+        }
+        Intent::Refresh => {
+            refetch_visible(state);
+            set_status(state, "refreshing".into(), false);
+            schedule(state)
+        }
+        // dashboard_N handled above
+        _ => Vec::new(),
+    }
+}
+
+fn switch_dashboard(state: &mut State, to: usize) {
+    if state.active != to {
+        state.active = to;
+        state.fullscreen = false;
+    }
+}
+
+fn set_status(state: &mut State, text: String, error: bool) {
+    state.status = Some(StatusMsg { text, at_ms: state.now_ms, error });
+}
+
+/// Make every visible query due now, even those with a request in flight (the newer one wins).
+fn refetch_visible(state: &mut State) {
+    for p in &mut state.dashboards[state.active].panels {
+        for q in &mut p.queries {
+            q.next_due_ms = 0;
+            q.in_flight = None;
+        }
+    }
+}
+
+pub fn body(state: &State) -> Rect {
+    layout::screen(Rect::new(0, 0, state.width, state.height)).body
+}
+
+/// Issue fetches for the visible queries that are due and have nothing in flight.
+pub fn schedule(state: &mut State) -> Vec<Effect> {
+    let di = state.active;
+    let range = state.range();
+    let now_s = state.now_ms.div_euclid(1000);
+    let rects = layout::panel_rects(&state.dash().spec, body(state));
+    let full_width = state.width;
+    let fullscreen = state.fullscreen;
+    let focus = state.dash().focus;
+    let mut out = Vec::new();
+    let d = &mut state.dashboards[di];
+    for (pi, (panel, spec)) in d.panels.iter_mut().zip(&d.spec.panels).enumerate() {
+        let width = if fullscreen && pi == focus { full_width } else { rects.get(pi).map(|r| r.width).unwrap_or(80) };
+        // Chart area: minus borders and the y-axis labels.
+        let chart_cells = width.saturating_sub(12).max(10);
+        for (ti, q) in panel.queries.iter_mut().enumerate() {
+            if q.in_flight.is_some() || state.now_ms < q.next_due_ms {
+                continue;
+            }
+            let generation = state.next_generation;
+            state.next_generation += 1;
+            q.in_flight = Some(generation);
+            q.issued = generation;
+            let key = QueryKey { dashboard: di, panel: pi, target: ti };
+            let range = spec.kind.needs_range().then(|| range_params(now_s, range, chart_cells, MIN_STEP_S));
+            out.push(Effect::Fetch(FetchRequest {
+                key,
+                generation,
+                expr: spec.queries[ti].expr.clone(),
+                range,
+                time: state.now_ms as f64 / 1000.0,
+            }));
+        }
+    }
+    out
+}
+
+/// A stable offset (0–999 ms) per query, so panels sharing a refresh interval do not all fire at once.
+fn jitter_ms(key: QueryKey) -> i64 {
+    let h = (key.dashboard as i64 * 7919 + key.panel as i64 * 104_729 + key.target as i64 * 1_299_709) % 1000;
+    h.abs()
+}
+
+fn apply_result(state: &mut State, r: QueryResult) {
+    let refresh_ms = match state.dashboards.get(r.key.dashboard) {
+        Some(d) => d.refresh.as_millis() as i64,
+        None => return,
+    };
+    let Some(q) = state
+        .dashboards
+        .get_mut(r.key.dashboard)
+        .and_then(|d| d.panels.get_mut(r.key.panel))
+        .and_then(|p| p.queries.get_mut(r.key.target))
+    else {
+        return;
+    };
+    // A late answer to an older request never overwrites what a newer request will bring.
+    if r.generation < q.issued {
+        return;
+    }
+    q.in_flight = None;
+    q.next_due_ms = r.at_ms + refresh_ms + jitter_ms(r.key);
+    q.slot = match (r.outcome, std::mem::take(&mut q.slot)) {
+        (Ok(data), _) => Slot::Ready { data, at_ms: r.at_ms },
+        (Err(error), Slot::Ready { data, at_ms }) => {
+            Slot::Failed { error, at_ms: r.at_ms, last_good: Some((data, at_ms)) }
+        }
+        (Err(error), Slot::Failed { last_good, .. }) => Slot::Failed { error, at_ms: r.at_ms, last_good },
+        (Err(error), Slot::Loading) => Slot::Failed { error, at_ms: r.at_ms, last_good: None },
+    };
+    if r.key.dashboard == state.active {
+        state.dirty = true;
+    }
+}
+
+/// Everything time-dependent that the screen shows: the clock's minute and each visible panel's
+/// age label and staleness. A tick redraws only when this changes, so an idle screen stays quiet.
+fn tick_signature(state: &State) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (state.now_ms / 60_000).hash(&mut h);
+    let refresh = state.dash().refresh;
+    for p in &state.dash().panels {
+        crate::ui::panel::age_label(p, state.now_ms, refresh).hash(&mut h);
+    }
+    state.status.is_some().hash(&mut h);
+    h.finish()
+}
+
+#[cfg(test)]
+mod tests;
