@@ -44,13 +44,18 @@ impl<'a> Expr<'a> {
             .nth(1)
             .and_then(|r| r.split(',').next())
             .and_then(|q| q.trim().parse().ok());
+        // Numeric factors next to a `*`, as whole tokens: `100 * (…)`, `(…) * 1000`, `… * 60`.
+        let tokens: Vec<&str> = text.split_whitespace().collect();
         let mut scale = 1.0;
-        for (pat, f) in [("* 1000", 1000.0), ("* 3600", 3600.0), ("* 60", 60.0), ("100 *", 100.0), ("* 100", 100.0)] {
-            if text.contains(pat) {
-                scale *= f;
-                if pat == "* 60" && text.contains("* 600") {
-                    scale /= f;
-                }
+        for (i, tok) in tokens.iter().enumerate() {
+            if *tok != "*" {
+                continue;
+            }
+            let number =
+                |t: Option<&&str>| t.and_then(|t| t.trim_matches(|c| c == '(' || c == ')').parse::<f64>().ok());
+            if let Some(n) = number(i.checked_sub(1).and_then(|j| tokens.get(j))).or_else(|| number(tokens.get(i + 1)))
+            {
+                scale *= n;
             }
         }
         Expr { text, job: matcher(text, "job", "="), name_re: matcher(text, "name", "=~"), quantile, scale }
@@ -477,6 +482,22 @@ mod tests {
         assert_eq!(r.len(), 4);
         assert!(eval(&w, "some_metric_nobody_has", w.t0).is_empty());
         assert_eq!(eval(&w, r#"up{job="agente_negocio"}"#, w.t0 + 60.0)[0].1, 0.0);
+    }
+
+    #[test]
+    fn scale_factors_are_whole_numbers_next_to_a_star() {
+        assert_eq!(Expr::parse("histogram_quantile(0.95, sum by (le) (rate(x[5m]))) * 1000").scale, 1000.0);
+        assert_eq!(Expr::parse("100 * (sum(rate(a[5m])) / sum(rate(b[5m])))").scale, 100.0);
+        assert_eq!(Expr::parse("rate(x[1h]) * 3600").scale, 3600.0);
+        assert_eq!(Expr::parse("a / (a + b) * 100").scale, 100.0);
+        assert_eq!(Expr::parse("rate(x[5m])").scale, 1.0);
+        let w = World::new(1_700_000_000_000);
+        let p95 = eval(
+            &w,
+            r#"histogram_quantile(0.95, sum by (le, job) (rate(http_request_duration_seconds_bucket{job="agente_deposito"}[5m]))) * 1000"#,
+            w.t0,
+        );
+        assert!((50.0..200.0).contains(&p95[0].1), "P95 in ms: {}", p95[0].1);
     }
 
     #[test]

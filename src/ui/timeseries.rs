@@ -70,11 +70,11 @@ pub fn draw(f: &mut Frame, area: Rect, spec: &Panel, all: &[Named], state: &Stat
         .collect();
     let long = state.range().as_secs() > 86400;
     let muted = theme.style(Role::Muted);
-    let y_labels = vec![
-        Span::styled(show(spec, lo), muted),
-        Span::styled(show(spec, (lo + hi) / 2.0), muted),
-        Span::styled(show(spec, hi), muted),
-    ];
+    // Narrow charts keep their width for the lines: bare numbers on the axis, units in the legend.
+    let axis =
+        |v: f64| if area.width < 60 { crate::units::format(v, crate::units::Unit::Short, None) } else { show(spec, v) };
+    let y_labels =
+        vec![Span::styled(axis(lo), muted), Span::styled(axis((lo + hi) / 2.0), muted), Span::styled(axis(hi), muted)];
     let x_labels = if chart.width > 30 {
         vec![
             Span::styled(time_label(start, state.utc, long), muted),
