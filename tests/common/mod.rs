@@ -1,0 +1,95 @@
+//! Shared test helpers: the Mini Market profile with fixed, deterministic data.
+#![allow(dead_code)]
+
+use centinela::action::{Action, QueryKey, QueryResult};
+use centinela::config::{load_str, Config};
+use centinela::sources::prometheus::{Labels, QueryData, Sample, Series};
+use centinela::state::State;
+use centinela::update::update;
+
+pub mod prometheus;
+
+/// 2023-11-14 22:13:20 UTC: a fixed "now" so frames are identical run to run.
+pub const NOW_MS: i64 = 1_700_000_000_000;
+
+pub fn profile() -> Config {
+    load_str("examples/minimarket.toml", include_str!("../../examples/minimarket.toml"))
+        .expect("the example profile is valid")
+}
+
+/// Labels a query of this shape would plausibly return: one series per `by (x)` value, or per
+/// legend label.
+fn label_sets(expr: &str, legend: Option<&str>) -> Vec<Labels> {
+    let by = expr
+        .split("by (")
+        .nth(1)
+        .and_then(|r| r.split(')').next())
+        .map(|s| s.split(',').map(|x| x.trim().to_string()).collect::<Vec<_>>());
+    let legend_label =
+        legend.and_then(|l| l.split("{{").nth(1)).and_then(|r| r.split("}}").next()).map(|s| s.trim().to_string());
+    let key = legend_label.or_else(|| by.and_then(|b| b.into_iter().find(|x| x != "le")));
+    match key {
+        Some(k) if k == "job" => {
+            let job = expr.split("job=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("svc");
+            vec![Labels::from([(k, job.to_string())])]
+        }
+        Some(k) => ["alpha", "beta", "gamma"].iter().map(|v| Labels::from([(k.clone(), v.to_string())])).collect(),
+        None => vec![Labels::new()],
+    }
+}
+
+/// A deterministic value for query `seed` at time `t`.
+fn value(seed: usize, i: usize, t: f64) -> f64 {
+    let base = 10.0 + (seed % 7) as f64 * 12.0 + i as f64 * 5.0;
+    base + (t / 600.0 + seed as f64).sin() * base * 0.3
+}
+
+/// Feed every query of dashboard `d` a fixed answer, as the fetcher would.
+pub fn fill_dashboard(state: &mut State, d: usize) {
+    let spec = state.dashboards[d].spec.clone();
+    let now_s = NOW_MS as f64 / 1000.0;
+    let range = state.time_ranges[state.dashboards[d].range_idx].as_secs_f64();
+    for (p, panel) in spec.panels.iter().enumerate() {
+        for (t, q) in panel.queries.iter().enumerate() {
+            let seed = d * 100 + p * 10 + t;
+            let sets = label_sets(&q.expr, q.legend.as_deref());
+            let data = if panel.kind.needs_range() {
+                let series = sets
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, labels)| Series {
+                        labels,
+                        points: (0..=120)
+                            .map(|k| {
+                                let ts = now_s - range + range * k as f64 / 120.0;
+                                (ts, value(seed, i, ts))
+                            })
+                            .collect(),
+                    })
+                    .collect();
+                QueryData::Matrix { series }
+            } else {
+                let samples = sets
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, labels)| Sample { labels, t: now_s, v: value(seed, i, now_s) })
+                    .collect();
+                QueryData::Vector { samples }
+            };
+            let key = QueryKey { dashboard: d, panel: p, target: t };
+            let generation = state.dashboards[d].panels[p].queries[t].issued;
+            update(state, Action::Query(QueryResult { key, generation, at_ms: NOW_MS - 4_000, outcome: Ok(data) }));
+        }
+    }
+}
+
+/// A state showing dashboard `d` of the profile at `w`×`h`, every panel filled with fixed data.
+pub fn filled(d: usize, w: u16, h: u16) -> State {
+    let mut s = State::new(&profile(), "production", true, NOW_MS);
+    s.utc = true;
+    update(&mut s, Action::Resize { width: w, height: h });
+    s.active = d;
+    update(&mut s, Action::Tick { now_ms: NOW_MS });
+    fill_dashboard(&mut s, d);
+    s
+}
