@@ -5,10 +5,30 @@ use crate::action::{FetchError, FetchErrorKind};
 use crate::sanitize::sanitize_trunc;
 use std::time::Duration;
 
-pub fn client(connect_timeout: Duration, timeout: Duration) -> Result<reqwest::Client, String> {
+/// Timeouts of one backend, kept together so errors can name the one that fired.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub total: Duration,
+}
+
+/// A client that follows only redirects that keep the method and body (307, 308). A 301, 302 or 303
+/// would turn a form POST into a GET without the query, and the backend would answer something
+/// misleading ("no expression found"); those are returned as they are, for [`redirect_error`].
+pub fn client(t: Timeouts) -> Result<reqwest::Client, String> {
+    let policy = reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() >= 5 {
+            attempt.error("more than 5 redirects")
+        } else if matches!(attempt.status().as_u16(), 307 | 308) {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    });
     reqwest::Client::builder()
-        .connect_timeout(connect_timeout)
-        .timeout(timeout)
+        .connect_timeout(t.connect)
+        .timeout(t.total)
+        .redirect(policy)
         .user_agent(concat!("centinela/", env!("CARGO_PKG_VERSION")))
         .pool_max_idle_per_host(4)
         .build()
@@ -32,10 +52,28 @@ pub fn err(kind: FetchErrorKind, message: String) -> FetchError {
     FetchError { kind, message: sanitize_trunc(&message, 300) }
 }
 
+/// A redirect that was not followed, as an error that says where to point the config instead.
+pub fn redirect_error(resp: &reqwest::Response, what: &str) -> FetchError {
+    let to = resp.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).map(redact_url);
+    let status = resp.status().as_u16();
+    err(
+        FetchErrorKind::Http,
+        match to {
+            Some(to) => format!("{what} redirects (HTTP {status}) to {to}; set that URL in the config"),
+            None => format!("{what} answered a redirect (HTTP {status}) without a Location"),
+        },
+    )
+}
+
 /// Classify a reqwest failure. `what` names the backend and URL ("Prometheus at http://…").
-pub fn transport_error(e: &reqwest::Error, what: &str, timeout: Duration) -> FetchError {
+pub fn transport_error(e: &reqwest::Error, what: &str, t: Timeouts) -> FetchError {
     if e.is_timeout() {
-        return err(FetchErrorKind::Timeout, format!("{what} timed out after {}", humantime::format_duration(timeout)));
+        let message = if e.is_connect() {
+            format!("{what}: connection timed out after {}", humantime::format_duration(t.connect))
+        } else {
+            format!("{what} timed out after {}", humantime::format_duration(t.total))
+        };
+        return err(FetchErrorKind::Timeout, message);
     }
     if e.is_connect() {
         // The innermost cause says "Connection refused", "dns error…" and so on.
@@ -73,7 +111,7 @@ pub async fn read_capped(
     mut resp: reqwest::Response,
     cap: usize,
     what: &str,
-    timeout: Duration,
+    t: Timeouts,
 ) -> Result<Vec<u8>, FetchError> {
     let too_large = || {
         err(
@@ -97,7 +135,7 @@ pub async fn read_capped(
                 body.extend_from_slice(&chunk);
             }
             Ok(None) => return Ok(body),
-            Err(e) => return Err(transport_error(&e, what, timeout)),
+            Err(e) => return Err(transport_error(&e, what, t)),
         }
     }
 }
@@ -106,6 +144,9 @@ pub async fn read_capped(
 pub fn body_excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(2048)]);
     let text = text.trim();
+    if text.is_empty() {
+        return "an empty body".into();
+    }
     // Prefer an HTML <title> when there is one.
     let lower = text.to_ascii_lowercase();
     if let (Some(a), Some(b)) = (lower.find("<title>"), lower.find("</title>")) {

@@ -179,9 +179,14 @@ const NICE_STEPS: &[i64] =
 ///
 /// A braille chart draws two points per cell, so at most `2 × width` points are fetched: the step is
 /// the range divided by that, rounded *up* to a "nice" step (so the chart never gets more points than
-/// it can draw), never below `min_step`. The last point is `now` itself: aligning the end to the
-/// step (as some tools do for upstream caches) would hide up to a whole step of the newest data,
-/// ten minutes at a 6 h range, which is the data an on-call engineer came for.
+/// it can draw), never below `min_step`.
+///
+/// The end is aligned *up* to the next multiple of the step. Prometheus evaluates that point from the
+/// newest sample within its lookback window (5 minutes), so the last point is current; aligning down
+/// (as some tools do) would hide up to a whole step of the newest data, ten minutes at a 24 h range,
+/// which is the data an on-call engineer came for. Because every point sits on a step boundary, two
+/// refreshes within one step ask for the same timestamps: the chart only moves when a step passes, and
+/// an idle screen stays idle (the render path uses the same window, see [`chart_window`]).
 pub fn range_params(now: i64, range: Duration, width_cells: u16, min_step: i64) -> RangeParams {
     let range_s = range.as_secs().max(1) as i64;
     let points = (width_cells as i64 * 2).max(10);
@@ -192,9 +197,16 @@ pub fn range_params(now: i64, range: Duration, width_cells: u16, min_step: i64) 
         .find(|&s| s >= raw)
         .unwrap_or_else(|| ((raw + 86399) / 86400) * 86400)
         .max(min_step.max(1));
-    let end = now;
+    let end = (now + step - 1).div_euclid(step) * step;
     let start = end - (range_s / step) * step;
     RangeParams { start, end, step }
+}
+
+/// The x-axis window a chart `width_cells` wide draws at `now`: the same aligned window its range
+/// query asked for, so the axis only moves when the data does.
+pub fn chart_window(now: i64, range: Duration, width_cells: u16, min_step: i64) -> (f64, f64) {
+    let r = range_params(now, range, width_cells, min_step);
+    (r.end as f64 - range.as_secs() as f64, r.end as f64)
 }
 
 /// A client for one Prometheus-compatible backend.
@@ -205,12 +217,13 @@ pub struct PromClient {
     shown: String,
     headers: reqwest::header::HeaderMap,
     cap: usize,
-    timeout: Duration,
+    timeouts: http::Timeouts,
 }
 
 impl PromClient {
     pub fn new(src: &PromSource) -> Result<PromClient, String> {
-        let http = http::client(src.connect_timeout.0, src.timeout.0)?;
+        let timeouts = http::Timeouts { connect: src.connect_timeout.0, total: src.timeout.0 };
+        let http = http::client(timeouts)?;
         let mut headers = reqwest::header::HeaderMap::new();
         for (k, v) in &src.headers {
             let name = reqwest::header::HeaderName::from_bytes(k.as_bytes())
@@ -233,7 +246,7 @@ impl PromClient {
             shown: format!("Prometheus at {}", http::redact_url(&src.url)),
             headers,
             cap: (src.max_body_mib as usize).saturating_mul(1 << 20),
-            timeout: src.timeout.0,
+            timeouts,
         })
     }
 
@@ -242,18 +255,22 @@ impl PromClient {
         &self.shown
     }
 
-    async fn post(&self, path: &str, form: &[(&str, String)]) -> Result<QueryData, FetchError> {
-        let url = format!("{}{path}", self.base);
-        let resp = self
-            .http
-            .post(&url)
+    /// Send a request and read its body under the cap; redirects that were not followed are errors.
+    async fn send(&self, req: reqwest::RequestBuilder, cap: usize) -> Result<(u16, Vec<u8>), FetchError> {
+        let resp = req
             .headers(self.headers.clone())
-            .form(form)
             .send()
             .await
-            .map_err(|e| http::transport_error(&e, &self.shown, self.timeout))?;
+            .map_err(|e| http::transport_error(&e, &self.shown, self.timeouts))?;
+        if resp.status().is_redirection() {
+            return Err(http::redirect_error(&resp, &self.shown));
+        }
         let status = resp.status().as_u16();
-        let body = http::read_capped(resp, self.cap, &self.shown, self.timeout).await?;
+        Ok((status, http::read_capped(resp, cap, &self.shown, self.timeouts).await?))
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, String)]) -> Result<QueryData, FetchError> {
+        let (status, body) = self.send(self.http.post(format!("{}{path}", self.base)).form(form), self.cap).await?;
         decode(status, &body, &self.shown)
     }
 
@@ -277,16 +294,8 @@ impl PromClient {
     }
 
     pub async fn buildinfo(&self) -> Result<BuildInfo, FetchError> {
-        let url = format!("{}/api/v1/status/buildinfo", self.base);
-        let resp = self
-            .http
-            .get(&url)
-            .headers(self.headers.clone())
-            .send()
-            .await
-            .map_err(|e| http::transport_error(&e, &self.shown, self.timeout))?;
-        let status = resp.status().as_u16();
-        let body = http::read_capped(resp, 1 << 20, &self.shown, self.timeout).await?;
+        let (status, body) =
+            self.send(self.http.get(format!("{}/api/v1/status/buildinfo", self.base)), 1 << 20).await?;
         #[derive(Deserialize)]
         struct Env {
             status: String,
@@ -295,14 +304,24 @@ impl PromClient {
             error_type: Option<String>,
             error: Option<String>,
         }
-        let env: Env = serde_json::from_slice(&body).map_err(|_| {
-            err(FetchErrorKind::Http, format!("{} answered HTTP {status}: {}", self.shown, http::body_excerpt(&body)))
-        })?;
+        let env: Env = match serde_json::from_slice(&body) {
+            Ok(env) => env,
+            Err(e) if (200..300).contains(&status) => return Err(decode_err(&self.shown, e)),
+            Err(_) => {
+                let excerpt = http::body_excerpt(&body);
+                return Err(err(FetchErrorKind::Http, format!("{} answered HTTP {status}: {excerpt}", self.shown)));
+            }
+        };
         match (env.status.as_str(), env.data) {
             ("success", Some(d)) => Ok(d),
+            ("success", None) => Err(decode_err(&self.shown, "buildinfo without `data`")),
             _ => Err(err(
                 FetchErrorKind::Api,
-                format!("{}: {}", env.error_type.unwrap_or_else(|| "error".into()), env.error.unwrap_or_default()),
+                format!(
+                    "{}: {}",
+                    env.error_type.unwrap_or_else(|| "error".into()),
+                    env.error.unwrap_or_else(|| format!("HTTP {status} without an error message"))
+                ),
             )),
         }
     }
@@ -377,10 +396,15 @@ mod tests {
             let points = (r.end - r.start) / r.step + 1;
             assert!(points <= width as i64 * 2 + 1, "{range}s at {width} cells: {points} points, step {}", r.step);
             assert!(points >= width as i64 / 2, "{range}s at {width} cells: only {points} points");
-            assert_eq!(r.end, 1_700_000_123, "the newest point is now");
+            assert!(r.end >= 1_700_000_123 && r.end - 1_700_000_123 < r.step, "the last point is now or just after");
+            assert_eq!(r.end % r.step, 0);
             assert_eq!((r.end - r.start) % r.step, 0);
         }
         let r = range_params(1000, Duration::from_secs(300), 200, 15);
         assert_eq!(r.step, 15, "min_step wins over a fine step");
+        // Refreshes within one step ask for the very same points.
+        let a = range_params(1_700_000_101, Duration::from_secs(3600), 60, 5);
+        let b = range_params(1_700_000_101 + a.step - 2, Duration::from_secs(3600), 60, 5);
+        assert_eq!(a, b);
     }
 }
