@@ -174,8 +174,7 @@ pub fn schedule(state: &mut State) -> Vec<Effect> {
     let d = &mut state.dashboards[di];
     for (pi, (panel, spec)) in d.panels.iter_mut().zip(&d.spec.panels).enumerate() {
         let width = if fullscreen && pi == focus { full_width } else { rects.get(pi).map(|r| r.width).unwrap_or(80) };
-        // Chart area: minus borders and the y-axis labels.
-        let chart_cells = width.saturating_sub(12).max(10);
+        let chart_cells = chart_cells(width);
         for (ti, q) in panel.queries.iter_mut().enumerate() {
             if q.in_flight.is_some() || state.now_ms < q.next_due_ms {
                 continue;
@@ -196,6 +195,12 @@ pub fn schedule(state: &mut State) -> Vec<Effect> {
         }
     }
     out
+}
+
+/// The plot width of a chart in a panel `panel_width` cells wide: minus borders and y-axis labels.
+/// Render and the query step both use it, so the chart draws exactly the points fetched.
+pub fn chart_cells(panel_width: u16) -> u16 {
+    panel_width.saturating_sub(12).max(10)
 }
 
 /// A stable offset (0–999 ms) per query, so panels sharing a refresh interval do not all fire at once.

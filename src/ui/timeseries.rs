@@ -48,8 +48,13 @@ pub fn y_bounds(spec: &Panel, series: &[Vec<(f64, f64)>]) -> (f64, f64) {
 }
 
 pub fn draw(f: &mut Frame, area: Rect, spec: &Panel, all: &[Named], state: &State, theme: &Theme) {
-    let end = state.now_ms as f64 / 1000.0;
-    let start = end - state.range().as_secs_f64();
+    // The query's own aligned window (panel width = this area plus its two borders).
+    let (start, end) = crate::sources::prometheus::chart_window(
+        state.now_ms.div_euclid(1000),
+        state.range(),
+        crate::update::chart_cells(area.width + 2),
+        crate::update::MIN_STEP_S,
+    );
     // Legend lines: one per series, at most a third of the height; none when the panel is tiny.
     let legend_n = if area.height >= 6 { all.len().min((area.height / 3) as usize).max(1) } else { 0 };
     let chart = Rect { height: area.height - legend_n as u16, ..area };
