@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         Some(Command::Info) => return info(&paths, &cli.common),
         _ => {}
     }
-    let _log = centinela::logging::init(&paths.log_dir());
+    centinela::logging::init(&paths.log_dir());
     terminal::install_panic_hook(paths.log_file_hint());
     let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
