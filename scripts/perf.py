@@ -8,7 +8,10 @@ show the same 6 time-series panels, refresh every 5 s, 1 h range, at 160x48. For
   RSS after 60 s          VmRSS of the tool's process
   idle CPU                user+system time over seconds 30-60 with no input, % of one core
   bytes/s to the terminal output bytes over seconds 30-60, counted by script(1) around the tool
-  key latency (hung)      Prometheus SIGSTOPped; key sent with tmux send-keys -> the pane changes
+  key latency (hung)      Prometheus SIGSTOPped; a key that changes the screen at once (centinela: `?`
+                          help; grafatui: `+`/`-` range, shown in its header) sent with tmux
+                          send-keys -> the pane changes (includes tmux's own send/capture overhead)
+  exit after pty closes   script(1), which holds the pty, is SIGKILLed; time until the tool exits
 
 Medians over --runs runs are printed with the ratios, and written to --write (Markdown) if given.
 """
@@ -111,9 +114,23 @@ def pid_of(pattern, timeout=10):
     raise SystemExit(f"no process matching {pattern}")
 
 
-def cpu_ticks(pid):
-    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return int(f[11]) + int(f[12])
+def ppid(pid):
+    return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+
+
+def alive(pid):
+    try:
+        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+        return state != "Z"
+    except OSError:
+        return False
+
+
+def cpu_ns(pid):
+    # Nanoseconds on a CPU (all threads), from the scheduler: /proc/PID/stat's 10 ms ticks are too
+    # coarse for an idle process over 30 s.
+    return sum(int(open(f"{t}/schedstat").read().split()[0]) for t in
+               (f"/proc/{pid}/task/{tid}" for tid in os.listdir(f"/proc/{pid}/task")))
 
 
 def rss_kib(pid):
@@ -134,38 +151,40 @@ def measure(tool, cmd, marker, pattern, prom_pid, key):
                 break
             time.sleep(0.01)
         pid = pid_of(pattern)
-        clk = os.sysconf("SC_CLK_TCK")
         time.sleep(max(0, 30 - (time.time() - pane.t0)))
-        c0, b0, t0 = cpu_ticks(pid), pane.bytes(), time.time()
+        c0, b0, t0 = cpu_ns(pid), pane.bytes(), time.time()
         time.sleep(max(0, 60 - (time.time() - pane.t0)))
-        c1, b1, t1 = cpu_ticks(pid), pane.bytes(), time.time()
+        c1, b1, t1 = cpu_ns(pid), pane.bytes(), time.time()
         rss = rss_kib(pid)
         # Key latency with the backend hung.
         os.kill(prom_pid, signal.SIGSTOP)
         lat = []
         try:
             time.sleep(1)
-            for _ in range(10):
+            for i in range(10):
                 before = pane.capture()
                 t = time.perf_counter()
-                pane.send(key)
+                pane.send(key[i % len(key)])
                 while pane.capture() == before and time.perf_counter() - t < 2:
                     pass
                 lat.append((time.perf_counter() - t) * 1000)
                 time.sleep(0.3)
         finally:
             os.kill(prom_pid, signal.SIGCONT)
+        # The terminal goes away: kill script(1), which holds the pty master, so the kernel hangs up the
+        # tool's terminal, as when an SSH connection drops. (Killing the tmux session is not enough:
+        # script survives it and keeps the pty open.)
         alive_after_hup = None
-        pane.close()  # the pty goes away: SIGHUP
+        os.kill(ppid(pid), signal.SIGKILL)
         end = time.time() + 3
         while time.time() < end:
-            if subprocess.run(["kill", "-0", str(pid)], capture_output=True).returncode != 0:
+            if not alive(pid):
                 alive_after_hup = time.time() - (end - 3)
                 break
             time.sleep(0.02)
-        if alive_after_hup is None:
+        if alive_after_hup is None and alive(pid):
             os.kill(pid, signal.SIGKILL)
-        return {"first_frame_s": first, "rss_mib": rss / 1024, "idle_cpu_pct": (c1 - c0) / clk / (t1 - t0) * 100,
+        return {"first_frame_s": first, "rss_mib": rss / 1024, "idle_cpu_pct": (c1 - c0) / 1e9 / (t1 - t0) * 100,
                 "bytes_per_s": (b1 - b0) / (t1 - t0), "key_ms": statistics.median(lat),
                 "exit_after_hup_s": alive_after_hup}
     finally:
@@ -200,13 +219,13 @@ def main():
         centinela_config(url, f"{work}/centinela.toml")
         grafana_json(f"{work}/dash.json")
         env = f"CENTINELA_CONFIG_DIR={work} CENTINELA_STATE_DIR={work}/state "
-        tools = {"centinela": (env + f"{BIN} --config {work}/centinela.toml", "━ ", f"{BIN} --config", "Tab")}
+        tools = {"centinela": (env + f"{BIN} --config {work}/centinela.toml", "━ ", f"{BIN} --config", ["?", "?"])}
         graf = os.environ.get("GRAFATUI") or shutil.which("grafatui") or "/opt/grafatui/bin/grafatui"
         if not args.no_grafatui:
             if not os.path.exists(graf):
                 raise SystemExit("grafatui not found: `cargo install grafatui` or set GRAFATUI, or pass --no-grafatui")
             tools["grafatui"] = (f"{graf} --prometheus-url {url} --grafana-json {work}/dash.json --refresh-rate 5000 --range 1h",
-                                 "■ ", f"{graf} --prometheus-url", "Down")
+                                 "■ ", f"{graf} --prometheus-url", ["+", "-"])
         for run in range(args.runs):
             for tool, (cmd, marker, pattern, key) in tools.items():
                 r = measure(tool, cmd, marker, pattern, prom.pid, key)
