@@ -77,7 +77,14 @@ fn spawn_signals(_tx: UnboundedSender<Action>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// How long a redraw caused by data waits for the rest of a refresh's answers.
+const COALESCE: Duration = Duration::from_millis(40);
+
 /// Run the TUI until the user quits or the terminal goes away.
+///
+/// Drawing: a key, resize or signal draws at once (the engineer is waiting); new data draws when the
+/// last fetch in flight has answered, or 40 ms after the first answer, whichever comes first, so one
+/// refresh of a dashboard's panels costs one frame, not one per panel.
 pub async fn run(mut engine: Engine, theme: Theme, keymap: Keymap) -> anyhow::Result<()> {
     let mut guard = TerminalGuard::enter()?;
     let size = guard.terminal.size()?;
@@ -86,9 +93,12 @@ pub async fn run(mut engine: Engine, theme: Theme, keymap: Keymap) -> anyhow::Re
     spawn_ticks(engine.tx.clone());
     engine.handle(Action::Resize { width: size.width, height: size.height });
     engine.handle(Action::Tick { now_ms: now_ms() });
+    let mut draw_by: Option<tokio::time::Instant> = Some(tokio::time::Instant::now());
     loop {
-        if engine.state.dirty {
+        let due = draw_by.is_some_and(|d| tokio::time::Instant::now() >= d) || engine.fetcher.in_flight() == 0;
+        if engine.state.dirty && due {
             engine.state.dirty = false;
+            draw_by = None;
             let state = &engine.state;
             if let Err(e) = guard.terminal.draw(|f| crate::ui::render(f, state, &theme, &keymap)) {
                 // Writing to the terminal failed: it is gone. Stop rather than spin.
@@ -96,9 +106,21 @@ pub async fn run(mut engine: Engine, theme: Theme, keymap: Keymap) -> anyhow::Re
                 break;
             }
         }
-        let Some(action) = engine.rx.recv().await else { break };
+        let action = match (engine.state.dirty, draw_by) {
+            (true, Some(deadline)) => tokio::select! {
+                a = engine.rx.recv() => a,
+                _ = tokio::time::sleep_until(deadline) => continue,
+            },
+            _ => engine.rx.recv().await,
+        };
+        let Some(action) = action else { break };
+        let urgent = matches!(action, Action::Intent { .. } | Action::Resize { .. } | Action::Shutdown { .. });
         if !engine.handle(action) || !engine.drain() {
             break;
+        }
+        if engine.state.dirty {
+            let now = tokio::time::Instant::now();
+            draw_by = Some(if urgent { now } else { draw_by.map_or(now + COALESCE, |d| d.min(now + COALESCE)) });
         }
     }
     drop(guard);

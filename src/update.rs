@@ -203,10 +203,10 @@ pub fn chart_cells(panel_width: u16) -> u16 {
     panel_width.saturating_sub(12).max(10)
 }
 
-/// A stable offset (0–999 ms) per query, so panels sharing a refresh interval do not all fire at once.
+/// A stable offset (0–999 ms) per dashboard, so dashboards sharing a refresh interval do not all
+/// fire at once, while the panels of one dashboard refresh together (one batch, one frame).
 fn jitter_ms(key: QueryKey) -> i64 {
-    let h = (key.dashboard as i64 * 7919 + key.panel as i64 * 104_729 + key.target as i64 * 1_299_709) % 1000;
-    h.abs()
+    (key.dashboard as i64 * 7919) % 1000
 }
 
 fn apply_result(state: &mut State, r: QueryResult) {
