@@ -195,6 +195,25 @@ def measure(tool, cmd, marker, pattern, prom_pid, key):
             pass
 
 
+def start_stack(work, frozen):
+    """The demo's services (frozen or moving) and a real Prometheus scraping them every 5 s."""
+    demo = subprocess.Popen([BIN, "serve-demo"] + (["--frozen"] if frozen else []), stdout=subprocess.PIPE, text=True)
+    info = json.loads(demo.stdout.readline())
+    port = free_port()
+    scrape = "".join(f"  - job_name: '{s['job']}'\n    static_configs:\n      - targets: ['{s['addr']}']\n"
+                     f"    relabel_configs:\n      - target_label: service\n        replacement: '{s['job']}'\n"
+                     for s in info["services"])
+    tag = "idle" if frozen else "live"
+    open(f"{work}/prometheus-{tag}.yml", "w").write(f"global:\n  scrape_interval: 5s\nscrape_configs:\n{scrape}")
+    prom = subprocess.Popen(["prometheus", f"--config.file={work}/prometheus-{tag}.yml",
+                             f"--storage.tsdb.path={work}/data-{tag}", f"--web.listen-address=127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    wait_http(f"{url}/-/ready")
+    time.sleep(12)  # two scrapes, so rate() has data
+    return demo, prom, url
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
@@ -202,38 +221,29 @@ def main():
     ap.add_argument("--write")
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="centinela-perf-")
-    demo = subprocess.Popen([BIN, "serve-demo"], stdout=subprocess.PIPE, text=True)
-    info = json.loads(demo.stdout.readline())
-    port = free_port()
-    scrape = "".join(f"  - job_name: '{s['job']}'\n    static_configs:\n      - targets: ['{s['addr']}']\n"
-                     f"    relabel_configs:\n      - target_label: service\n        replacement: '{s['job']}'\n"
-                     for s in info["services"])
-    open(f"{work}/prometheus.yml", "w").write(f"global:\n  scrape_interval: 5s\nscrape_configs:\n{scrape}")
-    prom = subprocess.Popen(["prometheus", f"--config.file={work}/prometheus.yml", f"--storage.tsdb.path={work}/data",
-                             f"--web.listen-address=127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    graf = os.environ.get("GRAFATUI") or shutil.which("grafatui") or "/opt/grafatui/bin/grafatui"
+    if not args.no_grafatui and not os.path.exists(graf):
+        raise SystemExit("grafatui not found: `cargo install grafatui` or set GRAFATUI, or pass --no-grafatui")
     results = {}
-    try:
-        wait_http(f"{url}/-/ready")
-        time.sleep(12)  # two scrapes, so rate() has data
-        centinela_config(url, f"{work}/centinela.toml")
-        grafana_json(f"{work}/dash.json")
-        env = f"CENTINELA_CONFIG_DIR={work} CENTINELA_STATE_DIR={work}/state "
-        tools = {"centinela": (env + f"{BIN} --config {work}/centinela.toml", "━ ", f"{BIN} --config", ["?", "?"])}
-        graf = os.environ.get("GRAFATUI") or shutil.which("grafatui") or "/opt/grafatui/bin/grafatui"
-        if not args.no_grafatui:
-            if not os.path.exists(graf):
-                raise SystemExit("grafatui not found: `cargo install grafatui` or set GRAFATUI, or pass --no-grafatui")
-            tools["grafatui"] = (f"{graf} --prometheus-url {url} --grafana-json {work}/dash.json --refresh-rate 5000 --range 1h",
-                                 "■ ", f"{graf} --prometheus-url", ["+", "-"])
-        for run in range(args.runs):
-            for tool, (cmd, marker, pattern, key) in tools.items():
-                r = measure(tool, cmd, marker, pattern, prom.pid, key)
-                print(f"run {run + 1} {tool}: {json.dumps(r)}", flush=True)
-                results.setdefault(tool, []).append(r)
-    finally:
-        prom.terminate(); demo.terminate()
-        prom.wait(); demo.wait()
+    # idle: the data never changes (frozen demo); live: the demo's values move at every scrape.
+    for scenario in ("idle", "live"):
+        demo, prom, url = start_stack(work, scenario == "idle")
+        try:
+            centinela_config(url, f"{work}/centinela.toml")
+            grafana_json(f"{work}/dash.json")
+            env = f"CENTINELA_CONFIG_DIR={work} CENTINELA_STATE_DIR={work}/state "
+            tools = {"centinela": (env + f"{BIN} --config {work}/centinela.toml", "━ ", f"{BIN} --config", ["?", "?"])}
+            if not args.no_grafatui:
+                tools["grafatui"] = (f"{graf} --prometheus-url {url} --grafana-json {work}/dash.json --refresh-rate 5000 --range 1h",
+                                     "■ ", f"{graf} --prometheus-url", ["+", "-"])
+            for run in range(args.runs):
+                for tool, (cmd, marker, pattern, key) in tools.items():
+                    r = measure(tool, cmd, marker, pattern, prom.pid, key)
+                    print(f"{scenario} run {run + 1} {tool}: {json.dumps(r)}", flush=True)
+                    results.setdefault(tool, {}).setdefault(scenario, []).append(r)
+        finally:
+            prom.terminate(); demo.terminate()
+            prom.wait(); demo.wait()
     report(results, args.write)
 
 
@@ -243,29 +253,36 @@ def med(rs, k):
 
 
 def report(results, path):
-    rows = [("first frame with data (s)", "first_frame_s", "{:.2f}"), ("RSS after 60 s (MiB)", "rss_mib", "{:.1f}"),
-            ("idle CPU (% of a core)", "idle_cpu_pct", "{:.3f}"), ("bytes/s to the terminal, no input", "bytes_per_s", "{:.0f}"),
-            ("key to screen, Prometheus SIGSTOPped (ms)", "key_ms", "{:.1f}"),
-            ("exit after the pty closes (s)", "exit_after_hup_s", "{:.2f}")]
+    rows = [("first frame with data (s)", "idle", "first_frame_s", "{:.2f}"),
+            ("RSS after 60 s (MiB)", "idle", "rss_mib", "{:.1f}"),
+            ("CPU, idle: data unchanged (% of a core)", "idle", "idle_cpu_pct", "{:.3f}"),
+            ("CPU, data changing every 5 s (% of a core)", "live", "idle_cpu_pct", "{:.3f}"),
+            ("bytes/s to the terminal, idle", "idle", "bytes_per_s", "{:.0f}"),
+            ("bytes/s to the terminal, data changing", "live", "bytes_per_s", "{:.0f}"),
+            ("key to screen, Prometheus SIGSTOPped (ms)", "idle", "key_ms", "{:.1f}"),
+            ("exit after the pty closes (s)", "idle", "exit_after_hup_s", "{:.2f}")]
     tools = list(results)
-    lines = ["| measure | " + " | ".join(tools) + (" | centinela / grafatui |" if len(tools) == 2 else " |"),
-             "|---|" + "---|" * len(tools) + ("---|" if len(tools) == 2 else "")]
-    for label, k, fmt in rows:
-        vals = [med(results[t], k) for t in tools]
-        cells = [fmt.format(v) if v is not None else "did not exit" for v in vals]
+    pair = len(tools) == 2
+    lines = ["| measure | " + " | ".join(tools) + (" | centinela / grafatui |" if pair else " |"),
+             "|---|" + "---|" * len(tools) + ("---|" if pair else "")]
+    for label, scenario, k, fmt in rows:
+        vals = [med(results[t].get(scenario, []), k) for t in tools]
+        cells = [fmt.format(v) if v is not None else "did not exit in 3 s" for v in vals]
         ratio = ""
-        if len(tools) == 2:
+        if pair:
             a, b = vals
             ratio = f" {a / b:.2f} |" if a is not None and b else " – |"
         lines.append(f"| {label} | " + " | ".join(cells) + " |" + ratio)
-    runs = len(next(iter(results.values())))
+    runs = len(results[tools[0]]["idle"])
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}"
-    text = (f"Medians of {runs} run(s), {W}x{H} tmux pane, 6 time-series panels, 5 s refresh, 1 h range, the same real "
-            f"Prometheus ({sh('prometheus', '--version').splitlines()[0]}) scraping the demo's simulated services.\n"
+    text = (f"Medians of {runs} run(s) per scenario, {W}x{H} tmux pane, the same 6 time-series panels, 5 s refresh, 1 h "
+            f"range, the same real Prometheus ({sh('prometheus', '--version').splitlines()[0]}, 5 s scrape) reading the "
+            f"demo's simulated services: frozen (idle: values never change) and moving (data changing).\n"
             f"Machine: {machine}.\n\n" + "\n".join(lines) + "\n")
     print("\n" + text)
     if path:
-        open(path, "w").write("# Performance\n\nMeasured with `scripts/perf.sh` (see its header for the method).\n\n" + text)
+        open(path, "w").write("# Performance\n\nMeasured with `scripts/perf.sh` (see the header of `scripts/perf.py` for the "
+                              "method).\n\n" + text)
 
 
 if __name__ == "__main__":

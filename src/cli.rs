@@ -43,7 +43,11 @@ pub enum Command {
     /// Run only the demo's simulated services and Prometheus API, printing their addresses as JSON,
     /// until stopped (for scripts that point a real Prometheus at them).
     #[command(hide = true)]
-    ServeDemo,
+    ServeDemo {
+        /// Constant values and no incident (an idle screen).
+        #[arg(long)]
+        frozen: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

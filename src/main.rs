@@ -32,8 +32,8 @@ fn main() -> ExitCode {
         }
     };
     let result = rt.block_on(async {
-        if let Some(Command::ServeDemo) = cli.command {
-            return serve_demo().await;
+        if let Some(Command::ServeDemo { frozen }) = cli.command {
+            return serve_demo(frozen).await;
         }
         let loaded = setup::load(&cli.common).await?;
         match cli.command {
@@ -71,9 +71,9 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve_demo() -> anyhow::Result<()> {
-    let demo =
-        centinela::demo::start(centinela::demo::DemoOptions { start_unix_ms: centinela::poll::now_ms() }).await?;
+async fn serve_demo(frozen: bool) -> anyhow::Result<()> {
+    let opts = centinela::demo::DemoOptions { start_unix_ms: centinela::poll::now_ms(), frozen };
+    let demo = centinela::demo::start(opts).await?;
     let services: Vec<serde_json::Value> = demo
         .services
         .iter()

@@ -68,7 +68,7 @@ pub async fn load(common: &Common) -> anyhow::Result<Loaded> {
             .ok()
             .and_then(|s| config::parse_duration(&s).ok())
             .map_or(0, |d| d.as_millis() as i64);
-        let handle = crate::demo::start(DemoOptions { start_unix_ms: now_ms() - offset })
+        let handle = crate::demo::start(DemoOptions { start_unix_ms: now_ms() - offset, frozen: false })
             .await
             .context("cannot start the demo's loopback servers")?;
         (demo_config(&handle.prometheus_url)?, Some(handle))

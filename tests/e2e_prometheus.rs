@@ -38,10 +38,12 @@ async fn wait_for(client: &PromClient, expr: &str, want_series: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_prometheus_scrapes_the_demo_and_centinela_reads_it() {
-    let demo =
-        centinela::demo::start(centinela::demo::DemoOptions { start_unix_ms: chrono::Utc::now().timestamp_millis() })
-            .await
-            .unwrap();
+    let demo = centinela::demo::start(centinela::demo::DemoOptions {
+        start_unix_ms: chrono::Utc::now().timestamp_millis(),
+        frozen: false,
+    })
+    .await
+    .unwrap();
     let prom = RealPrometheus::start(&scrape_configs(&demo.services), "");
     let client = PromClient::new(&PromSource::new(&prom.url)).unwrap();
 

@@ -17,9 +17,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::task::JoinHandle;
 
+#[derive(Debug, Clone, Copy, Default)]
 pub struct DemoOptions {
     /// Scenario start, ms since the Unix epoch: the incident's clock starts here.
     pub start_unix_ms: i64,
+    /// Constant values and no incident (for measuring an idle screen).
+    pub frozen: bool,
 }
 
 /// One simulated service.
@@ -60,7 +63,7 @@ async fn serve(router: axum::Router) -> std::io::Result<(SocketAddr, JoinHandle<
 
 /// Start the demo's servers on loopback ports chosen by the OS.
 pub async fn start(opts: DemoOptions) -> std::io::Result<DemoHandle> {
-    let world = Arc::new(World::new(opts.start_unix_ms));
+    let world = Arc::new(if opts.frozen { World::frozen(opts.start_unix_ms) } else { World::new(opts.start_unix_ms) });
     let mut tasks = Vec::new();
     let mut services = Vec::new();
     for (job, instance, _) in scenario::SERVICES {
@@ -87,7 +90,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_real_client_reads_the_demo() {
-        let demo = start(DemoOptions { start_unix_ms: crate::poll::now_ms() }).await.unwrap();
+        let demo = start(DemoOptions { start_unix_ms: crate::poll::now_ms(), frozen: false }).await.unwrap();
         let client = PromClient::new(&PromSource::new(&demo.prometheus_url)).unwrap();
         let now = chrono::Utc::now().timestamp();
         let r = range_params(now, std::time::Duration::from_secs(900), 60, 5);

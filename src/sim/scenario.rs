@@ -45,6 +45,8 @@ struct Faults {
 pub struct World {
     /// Scenario start, unix seconds.
     pub t0: f64,
+    /// No waves, no noise, no incident: every rate and gauge constant (for measuring an idle screen).
+    pub frozen: bool,
     faults: Mutex<Faults>,
 }
 
@@ -73,7 +75,36 @@ pub fn id(name: &str) -> u64 {
 
 impl World {
     pub fn new(start_unix_ms: i64) -> World {
-        World { t0: start_unix_ms as f64 / 1000.0, faults: Mutex::new(Faults::default()) }
+        World { t0: start_unix_ms as f64 / 1000.0, frozen: false, faults: Mutex::new(Faults::default()) }
+    }
+
+    /// A world whose values never change.
+    pub fn frozen(start_unix_ms: i64) -> World {
+        World { frozen: true, ..World::new(start_unix_ms) }
+    }
+
+    fn daily(&self, t: f64, phase: f64) -> f64 {
+        if self.frozen {
+            0.0
+        } else {
+            daily(t, phase)
+        }
+    }
+
+    fn hourly(&self, t: f64, phase: f64) -> f64 {
+        if self.frozen {
+            0.0
+        } else {
+            hourly(t, phase)
+        }
+    }
+
+    fn noise(&self, id: u64, t: f64) -> f64 {
+        if self.frozen {
+            0.0
+        } else {
+            noise(id, t)
+        }
     }
 
     fn healed_at(&self) -> Option<f64> {
@@ -94,11 +125,14 @@ impl World {
 
     /// Whether `job` is down at `t`.
     pub fn is_down(&self, job: &str, t: f64) -> bool {
-        job == "agente_negocio" && t >= self.t0 + NEGOCIO_DOWN_AT && self.healed_at().is_none_or(|h| t < h)
+        !self.frozen
+            && job == "agente_negocio"
+            && t >= self.t0 + NEGOCIO_DOWN_AT
+            && self.healed_at().is_none_or(|h| t < h)
     }
 
     fn in_incident(&self, t: f64, from: f64) -> bool {
-        t >= self.t0 + from && self.healed_at().is_none_or(|h| t < h)
+        !self.frozen && t >= self.t0 + from && self.healed_at().is_none_or(|h| t < h)
     }
 
     pub fn up(&self, job: &str, t: f64) -> f64 {
@@ -111,6 +145,9 @@ impl World {
 
     /// The ML slowdown factor: 1 before t0+20 s, rising to 5 a minute later.
     pub fn ml_slowdown(&self, t: f64) -> f64 {
+        if self.frozen {
+            return 1.0;
+        }
         1.0 + 4.0 * ((t - self.t0 - ML_SLOW_AT) / 60.0).clamp(0.0, 1.0)
     }
 
@@ -125,12 +162,12 @@ impl World {
             "ml_service" => 6.0,
             _ => 32.0,
         };
-        base * (1.0 + 0.35 * daily(t, 0.6) + 0.08 * hourly(t, 0.1)) * (1.0 + 0.05 * noise(id(job), t))
+        base * (1.0 + 0.35 * self.daily(t, 0.6) + 0.08 * self.hourly(t, 0.1)) * (1.0 + 0.05 * self.noise(id(job), t))
     }
 
     /// Fraction of requests that fail.
     pub fn err_ratio(&self, job: &str, t: f64) -> f64 {
-        let base = 0.003 + 0.002 * (1.0 + noise(id(job) ^ 7, t)) / 2.0;
+        let base = 0.003 + 0.002 * (1.0 + self.noise(id(job) ^ 7, t)) / 2.0;
         if job == "agente_negocio" && self.in_incident(t, NEGOCIO_ERRORS_AT) {
             return 0.08;
         }
@@ -147,13 +184,13 @@ impl World {
             "agente_negocio" => 0.120,
             "ml_service" => 0.210 * self.ml_slowdown(t),
             _ => 0.060,
-        } * (1.0 + 0.15 * hourly(t, id(job) as f64 / 1e19) + 0.05 * noise(id(job) ^ 3, t));
+        } * (1.0 + 0.15 * self.hourly(t, id(job) as f64 / 1e19) + 0.05 * self.noise(id(job) ^ 3, t));
         p95 * quantile_factor(q)
     }
 
     /// OCR processing time quantile, seconds.
     pub fn ocr_latency(&self, q: f64, t: f64) -> f64 {
-        0.9 * self.ml_slowdown(t) * quantile_factor(q) * (1.0 + 0.1 * noise(91, t))
+        0.9 * self.ml_slowdown(t) * quantile_factor(q) * (1.0 + 0.1 * self.noise(91, t))
     }
 
     /// OCR timeouts per second.
@@ -171,7 +208,7 @@ impl World {
             "agente_negocio" => 27.0,
             _ => 12.0,
         };
-        base * (1.0 + 0.2 * daily(t, 0.55) + 0.06 * noise(id(job) ^ 11, t))
+        base * (1.0 + 0.2 * self.daily(t, 0.55) + 0.06 * self.noise(id(job) ^ 11, t))
     }
 
     pub fn container_mem_pct(&self, job: &str, t: f64) -> f64 {
@@ -184,7 +221,7 @@ impl World {
             "agente_negocio" => 52.0,
             _ => 31.0,
         };
-        base + 2.0 * hourly(t, 0.3) + 0.7 * noise(id(job) ^ 13, t)
+        base + 2.0 * self.hourly(t, 0.3) + 0.7 * self.noise(id(job) ^ 13, t)
     }
 
     /// Bytes/s: (disk read, disk write, net rx, net tx).
@@ -194,29 +231,29 @@ impl World {
     }
 
     pub fn pg_connections(&self, t: f64) -> f64 {
-        (34.0 + 12.0 * daily(t, 0.6) + 3.0 * noise(31, t)).round()
+        (34.0 + 12.0 * self.daily(t, 0.6) + 3.0 * self.noise(31, t)).round()
     }
 
     pub fn redis_hit_ratio(&self, t: f64) -> f64 {
-        0.91 + 0.03 * hourly(t, 0.2) + 0.01 * noise(41, t)
+        0.91 + 0.03 * self.hourly(t, 0.2) + 0.01 * self.noise(41, t)
     }
 
     pub fn productos_per_s(&self, t: f64) -> f64 {
-        0.05 * (1.0 + 0.5 * daily(t, 0.6))
+        0.05 * (1.0 + 0.5 * self.daily(t, 0.6))
     }
 
     pub fn stock_critico(&self, t: f64) -> f64 {
-        (5.0 + 2.0 * daily(t, 0.1) + noise(51, t)).round().max(0.0)
+        (5.0 + 2.0 * self.daily(t, 0.1) + self.noise(51, t)).round().max(0.0)
     }
 
     pub fn ordenes_per_s(&self, t: f64) -> f64 {
-        0.012 * (1.0 + 0.6 * daily(t, 0.6))
+        0.012 * (1.0 + 0.6 * self.daily(t, 0.6))
     }
 
     pub fn revenue(&self, real: bool, t: f64) -> f64 {
-        let proj = 4_200_000.0 + 600_000.0 * daily(t, 0.6);
+        let proj = 4_200_000.0 + 600_000.0 * self.daily(t, 0.6);
         if real {
-            proj * (0.96 + 0.03 * noise(61, t))
+            proj * (0.96 + 0.03 * self.noise(61, t))
         } else {
             proj
         }
@@ -226,16 +263,16 @@ impl World {
         if baseline {
             2.9
         } else {
-            3.1 + 0.4 * daily(t, 0.2) + 0.1 * noise(71, t)
+            3.1 + 0.4 * self.daily(t, 0.2) + 0.1 * self.noise(71, t)
         }
     }
 
     pub fn accuracy_pct(&self, t: f64) -> f64 {
-        92.5 - 3.0 * (self.ml_slowdown(t) - 1.0) / 4.0 + 0.5 * noise(81, t)
+        92.5 - 3.0 * (self.ml_slowdown(t) - 1.0) / 4.0 + 0.5 * self.noise(81, t)
     }
 
     pub fn drift(&self, t: f64) -> f64 {
-        0.065 + 0.01 * daily(t, 0.4) + 0.004 * noise(82, t)
+        0.065 + 0.01 * self.daily(t, 0.4) + 0.004 * self.noise(82, t)
     }
 
     /// (predictions, cache hits, cache misses, ML errors, OCR errors) per second.
@@ -255,7 +292,7 @@ impl World {
             "PERMISSION_DENIED" => 0.002,
             _ => 0.05,
         };
-        base * (1.0 + 0.4 * daily(t, 0.6)) * (1.0 + 0.1 * noise(id(event_type), t))
+        base * (1.0 + 0.4 * self.daily(t, 0.6)) * (1.0 + 0.1 * self.noise(id(event_type), t))
     }
 
     /// Cumulative audit events up to `t` (a day of history plus the time since).
