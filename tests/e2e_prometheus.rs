@@ -67,6 +67,27 @@ async fn real_prometheus_scrapes_the_demo_and_centinela_reads_it() {
     assert_eq!(e.kind, FetchErrorKind::Api);
     assert!(e.message.starts_with("bad_data: "), "{}", e.message);
 
+    // Precondition: every query of the System dashboard has data in Prometheus (a histogram or a
+    // ratio needs a few scrapes). Then the binary must show all of it.
+    let profile = centinela::config::load_str("minimarket.toml", include_str!("../examples/minimarket.toml")).unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    for panel in &profile.dashboards[0].panels {
+        for q in &panel.queries {
+            loop {
+                let now = chrono::Utc::now().timestamp() as f64;
+                match client.query(&q.expr, now).await {
+                    Ok(d) if !d.is_empty() => break,
+                    other => assert!(
+                        tokio::time::Instant::now() < deadline,
+                        "`{}` has no data after 60 s: {other:?}",
+                        q.expr
+                    ),
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    }
+
     // The System dashboard through the real binary, with real numbers in every panel.
     let home = tempfile::tempdir().unwrap();
     let cfg = home.path().join("minimarket.toml");

@@ -171,7 +171,7 @@ pub fn exposition(state: &ServiceState, t: f64) -> String {
     };
     if counters.values.is_empty() {
         // A day of history at the current rates, so the counters look like a long-running service.
-        counters.values = rates.iter().map(|(k, r)| (k.clone(), (r * 86_400.0).floor())).collect();
+        counters.values = rates.iter().map(|(k, r)| (k.clone(), (r * 86_400.0).round())).collect();
     } else {
         let dt = (t - counters.last_t).max(0.0);
         for (k, r) in &rates {
@@ -187,8 +187,9 @@ pub fn exposition(state: &ServiceState, t: f64) -> String {
             let kind = if name.ends_with("_seconds") { "histogram" } else { "counter" };
             let _ = writeln!(out, "# HELP {name} Simulated Mini Market metric.\n# TYPE {name} {kind}");
         }
+        // Not rounded: a constant rate must give a constant rate() (the frozen world relies on it).
         let v = counters.values.get(series).copied().unwrap_or(0.0);
-        let _ = writeln!(out, "{series} {}", v.floor());
+        let _ = writeln!(out, "{series} {v}");
     }
     for (series, v) in gauges(w, state.job, t) {
         let name = metric_name(&series);

@@ -22,7 +22,17 @@ fn time_label(t: f64, utc: bool, long: bool) -> String {
     }
 }
 
-/// Lower and upper bounds of the y axis: the configured ones, else the data's, padded a little.
+/// The smallest "nice" number (1, 2, 2.5 or 5 times a power of ten) at or above `v` (v > 0).
+pub fn nice_ceil(v: f64) -> f64 {
+    let p = 10f64.powf(v.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * p).find(|c| *c >= v * (1.0 - 1e-12)).unwrap_or(10.0 * p)
+}
+
+/// Lower and upper bounds of the y axis: the configured ones, else from the data.
+///
+/// Non-negative data starts at zero and the top is rounded up to a nice number, so a steady series
+/// is drawn as a steady line (an axis fitted to min..max would blow noise in the fourth digit up to
+/// the full panel height) and the axis only moves when the data really does.
 pub fn y_bounds(spec: &Panel, series: &[Vec<(f64, f64)>]) -> (f64, f64) {
     let mut lo = f64::INFINITY;
     let mut hi = f64::NEG_INFINITY;
@@ -36,15 +46,15 @@ pub fn y_bounds(spec: &Panel, series: &[Vec<(f64, f64)>]) -> (f64, f64) {
         lo = 0.0;
         hi = 1.0;
     }
-    if lo >= 0.0 && lo < hi * 0.5 {
-        lo = 0.0; // rates and counts read best from zero
-    }
-    if (hi - lo).abs() < f64::EPSILON {
-        hi = lo + lo.abs().max(1.0);
+    let (lo, hi) = if lo >= 0.0 {
+        (0.0, if hi > 0.0 { nice_ceil(hi * 1.05) } else { 1.0 })
     } else {
-        hi += (hi - lo) * 0.05;
-    }
-    (spec.min.unwrap_or(lo), spec.max.unwrap_or(hi).max(spec.min.unwrap_or(lo) + f64::EPSILON))
+        let span = nice_ceil((hi - lo).max(hi.abs().max(lo.abs()) * 0.1).max(f64::MIN_POSITIVE));
+        let step = span / 10.0;
+        ((lo / step).floor() * step, (hi / step).ceil() * step + if hi == lo { step } else { 0.0 })
+    };
+    let lo = spec.min.unwrap_or(lo);
+    (lo, spec.max.unwrap_or(hi).max(lo + f64::EPSILON))
 }
 
 pub fn draw(f: &mut Frame, area: Rect, spec: &Panel, all: &[Named], state: &State, theme: &Theme) {
@@ -128,4 +138,37 @@ pub fn draw(f: &mut Frame, area: Rect, spec: &Panel, all: &[Named], state: &Stat
         })
         .collect();
     f.render_widget(Paragraph::new(lines), legend);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn panel() -> Panel {
+        toml::from_str("title = \"t\"\nkind = \"timeseries\"\nquery = [{ expr = \"x\" }]").unwrap()
+    }
+
+    #[test]
+    fn nice_numbers() {
+        assert_eq!(nice_ceil(0.7), 1.0);
+        assert_eq!(nice_ceil(1.3), 2.0);
+        assert_eq!(nice_ceil(2.2), 2.5);
+        assert_eq!(nice_ceil(41.0), 50.0);
+        assert_eq!(nice_ceil(100.0), 100.0);
+    }
+
+    #[test]
+    fn a_steady_series_is_a_steady_line() {
+        let p = panel();
+        let a = y_bounds(&p, &[vec![(0.0, 39.71), (1.0, 39.72)]]);
+        let b = y_bounds(&p, &[vec![(0.0, 39.70), (1.0, 39.74)]]);
+        assert_eq!(a, (0.0, 50.0));
+        assert_eq!(a, b, "noise in the 4th digit does not move the axis");
+        let (lo, hi) = y_bounds(&p, &[vec![(0.0, -3.0), (1.0, 4.0)]]);
+        assert!(lo <= -3.0 && hi >= 4.0);
+        let mut fixed = panel();
+        fixed.min = Some(95.0);
+        fixed.max = Some(100.0);
+        assert_eq!(y_bounds(&fixed, &[vec![(0.0, 99.9)]]), (95.0, 100.0));
+    }
 }
