@@ -210,7 +210,6 @@ def start_stack(work, frozen):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     wait_http(f"{url}/-/ready")
-    time.sleep(12)  # two scrapes, so rate() has data
     return demo, prom, url
 
 
@@ -219,6 +218,7 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--no-grafatui", action="store_true")
     ap.add_argument("--write")
+    ap.add_argument("--warmup", type=int, default=330, help="seconds of scrapes before measuring (rate windows fill)")
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="centinela-perf-")
     graf = os.environ.get("GRAFATUI") or shutil.which("grafatui") or "/opt/grafatui/bin/grafatui"
@@ -226,8 +226,13 @@ def main():
         raise SystemExit("grafatui not found: `cargo install grafatui` or set GRAFATUI, or pass --no-grafatui")
     results = {}
     # idle: the data never changes (frozen demo); live: the demo's values move at every scrape.
+    # Both stacks start together and warm up: rate() over [5m] extrapolates differently at every
+    # evaluation until five minutes of samples exist, so before that nothing is idle.
+    stacks = {scenario: start_stack(work, scenario == "idle") for scenario in ("idle", "live")}
+    print(f"warming up Prometheus for {args.warmup} s", flush=True)
+    time.sleep(args.warmup)
     for scenario in ("idle", "live"):
-        demo, prom, url = start_stack(work, scenario == "idle")
+        demo, prom, url = stacks[scenario]
         try:
             centinela_config(url, f"{work}/centinela.toml")
             grafana_json(f"{work}/dash.json")
@@ -244,7 +249,7 @@ def main():
         finally:
             prom.terminate(); demo.terminate()
             prom.wait(); demo.wait()
-    report(results, args.write)
+    report(results, args.write, args.warmup)
 
 
 def med(rs, k):
@@ -252,7 +257,7 @@ def med(rs, k):
     return statistics.median(vals) if vals else None
 
 
-def report(results, path):
+def report(results, path, warmup):
     rows = [("first frame with data (s)", "idle", "first_frame_s", "{:.2f}"),
             ("RSS after 60 s (MiB)", "idle", "rss_mib", "{:.1f}"),
             ("CPU, idle: data unchanged (% of a core)", "idle", "idle_cpu_pct", "{:.3f}"),
@@ -277,7 +282,8 @@ def report(results, path):
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}"
     text = (f"Medians of {runs} run(s) per scenario, {W}x{H} tmux pane, the same 6 time-series panels, 5 s refresh, 1 h "
             f"range, the same real Prometheus ({sh('prometheus', '--version').splitlines()[0]}, 5 s scrape) reading the "
-            f"demo's simulated services: frozen (idle: values never change) and moving (data changing).\n"
+            f"demo's simulated services: frozen (idle: values never change) and moving (data changing), after "
+            f"{warmup} s of scrapes so the 5 m rate windows are full.\n"
             f"Machine: {machine}.\n\n" + "\n".join(lines) + "\n")
     print("\n" + text)
     if path:

@@ -230,6 +230,40 @@ fn idle_ticks_redraw_only_when_something_visible_changes() {
 }
 
 #[test]
+fn an_unchanged_answer_draws_nothing_but_keeps_the_data_fresh() {
+    let mut s = state();
+    let r = fetches(&update(&mut s, Action::Tick { now_ms: T0 }))[0].clone();
+    update(&mut s, ok(&r, T0 + 100, 3.0));
+    s.dirty = false;
+    let r2 = fetches(&update(&mut s, Action::Tick { now_ms: T0 + 40_000 }))
+        .into_iter()
+        .find(|x| x.key == r.key)
+        .unwrap()
+        .clone();
+    s.dirty = false; // the tick itself moved the age label
+                     // same value at the same sample time: the same data
+    let same = Action::Query(QueryResult {
+        key: r2.key,
+        generation: r2.generation,
+        at_ms: T0 + 40_100,
+        outcome: Ok(QueryData::Vector {
+            samples: vec![Sample { labels: Default::default(), t: (T0 + 100) as f64 / 1000.0, v: 3.0 }],
+        }),
+    });
+    update(&mut s, same);
+    assert!(!s.dirty);
+    assert_eq!(s.query(r.key).unwrap().slot.data().unwrap().1, T0 + 40_100, "its age restarts");
+    assert!(s.query(r.key).unwrap().in_flight.is_none());
+    let r3 = fetches(&update(&mut s, Action::Tick { now_ms: T0 + 80_000 }))
+        .into_iter()
+        .find(|x| x.key == r.key)
+        .unwrap()
+        .clone();
+    update(&mut s, ok(&r3, T0 + 80_100, 4.0));
+    assert!(s.dirty, "a changed answer is drawn");
+}
+
+#[test]
 fn quit_and_shutdown_stop_the_app() {
     let mut s = state();
     assert_eq!(update(&mut s, Intent::Quit.into()), vec![Effect::Quit]);
