@@ -181,12 +181,14 @@ const NICE_STEPS: &[i64] =
 /// the range divided by that, rounded *up* to a "nice" step (so the chart never gets more points than
 /// it can draw), never below `min_step`.
 ///
-/// The end is aligned *up* to the next multiple of the step. Prometheus evaluates that point from the
-/// newest sample within its lookback window (5 minutes), so the last point is current; aligning down
-/// (as some tools do) would hide up to a whole step of the newest data, ten minutes at a 24 h range,
-/// which is the data an on-call engineer came for. Because every point sits on a step boundary, two
-/// refreshes within one step ask for the same timestamps: the chart only moves when a step passes, and
-/// an idle screen stays idle (the render path uses the same window, see [`chart_window`]).
+/// The end is aligned *up*: to the next multiple of the step for steps up to 4 minutes, else to the
+/// next whole minute (every nice step from a minute up is a multiple of 60 s). Prometheus evaluates
+/// that point from the newest sample within its 5-minute lookback, so the last point is current;
+/// aligning down (as some tools do) would hide up to a whole step of the newest data, and aligning up
+/// to a long step would put the last point past the lookback, where it has no value at all. Two
+/// refreshes within one alignment window ask for the same timestamps, so the chart only moves when
+/// time has moved a step (or a minute), and an idle screen stays idle (the render path uses the same
+/// window, see [`chart_window`]).
 pub fn range_params(now: i64, range: Duration, width_cells: u16, min_step: i64) -> RangeParams {
     let range_s = range.as_secs().max(1) as i64;
     let points = (width_cells as i64 * 2).max(10);
@@ -197,7 +199,8 @@ pub fn range_params(now: i64, range: Duration, width_cells: u16, min_step: i64) 
         .find(|&s| s >= raw)
         .unwrap_or_else(|| ((raw + 86399) / 86400) * 86400)
         .max(min_step.max(1));
-    let end = (now + step - 1).div_euclid(step) * step;
+    let align = if step <= 240 { step } else { 60 };
+    let end = (now + align - 1).div_euclid(align) * align;
     let start = end - (range_s / step) * step;
     RangeParams { start, end, step }
 }
@@ -396,8 +399,13 @@ mod tests {
             let points = (r.end - r.start) / r.step + 1;
             assert!(points <= width as i64 * 2 + 1, "{range}s at {width} cells: {points} points, step {}", r.step);
             assert!(points >= width as i64 / 2, "{range}s at {width} cells: only {points} points");
-            assert!(r.end >= 1_700_000_123 && r.end - 1_700_000_123 < r.step, "the last point is now or just after");
-            assert_eq!(r.end % r.step, 0);
+            let ahead = r.end - 1_700_000_123;
+            assert!(
+                (0..r.step.min(60)).contains(&ahead) || (0..r.step).contains(&ahead) && r.step <= 240,
+                "the last point is now or just after, within Prometheus's 5 m lookback: {ahead} s ahead, step {}",
+                r.step
+            );
+            assert!(ahead < 240);
             assert_eq!((r.end - r.start) % r.step, 0);
         }
         let r = range_params(1000, Duration::from_secs(300), 200, 15);
