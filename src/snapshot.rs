@@ -223,12 +223,20 @@ pub fn to_svg(buf: &Buffer) -> String {
             let cell = &buf[(x, y)];
             let key = (cell.fg, cell.bg, cell.modifier);
             let mut text = String::new();
+            // Every character gets its own x: glyphs a font lacks (braille, block elements) fall back
+            // to another font with other widths, and must still sit exactly in their cells.
+            let mut xs = String::new();
             while x < buf.area.width {
                 let c = &buf[(x, y)];
                 if (c.fg, c.bg, c.modifier) != key {
                     break;
                 }
                 let sym = c.symbol();
+                for (i, _) in sym.chars().enumerate() {
+                    if i == 0 {
+                        let _ = write!(xs, "{:.1} ", x as f64 * CW);
+                    }
+                }
                 text.push_str(sym);
                 x += unicode_width::UnicodeWidthStr::width(sym).max(1) as u16;
             }
@@ -255,13 +263,41 @@ pub fn to_svg(buf: &Buffer) -> String {
             let weight = if key.2.contains(Modifier::BOLD) { " font-weight=\"bold\"" } else { "" };
             let italic = if key.2.contains(Modifier::ITALIC) { " font-style=\"italic\"" } else { "" };
             let fill = hex(fg, true).unwrap_or_else(|| "#d7dae0".into());
-            out.push_str(&format!(
-                "<text x=\"{px:.1}\" y=\"{:.1}\" fill=\"{fill}\"{weight}{italic} xml:space=\"preserve\" textLength=\"{:.1}\" lengthAdjust=\"spacingAndGlyphs\">",
-                py + CH * 0.78,
-                (x - start) as f64 * CW
-            ));
-            xml_escape(&text, &mut out);
-            out.push_str("</text>\n");
+            let baseline = py + CH * 0.78;
+            let attrs = format!("fill=\"{fill}\"{weight}{italic}");
+            // Characters every monospace font has are drawn as runs stretched to their cells; any
+            // other (braille, block elements) is placed in its own cell, because the font that
+            // stands in for it has other widths.
+            let common = |c: char| (c as u32) < 0x250 || ('\u{2500}'..='\u{257F}').contains(&c);
+            let cells: Vec<(char, f64)> =
+                text.chars().zip(xs.split_whitespace().filter_map(|p| p.parse::<f64>().ok())).collect();
+            let mut i = 0;
+            while i < cells.len() {
+                let (c, cx) = cells[i];
+                if common(c) {
+                    let mut j = i;
+                    let mut run = String::new();
+                    while j < cells.len() && common(cells[j].0) {
+                        run.push(cells[j].0);
+                        j += 1;
+                    }
+                    if !run.trim().is_empty() {
+                        let _ = write!(
+                            out,
+                            "<text x=\"{cx:.1}\" y=\"{baseline:.1}\" {attrs} xml:space=\"preserve\" textLength=\"{:.1}\" lengthAdjust=\"spacingAndGlyphs\">",
+                            (j - i) as f64 * CW
+                        );
+                        xml_escape(&run, &mut out);
+                        out.push_str("</text>\n");
+                    }
+                    i = j;
+                } else {
+                    let _ = write!(out, "<text x=\"{cx:.1}\" y=\"{baseline:.1}\" {attrs}>");
+                    xml_escape(&c.to_string(), &mut out);
+                    out.push_str("</text>\n");
+                    i += 1;
+                }
+            }
         }
     }
     out.push_str("</svg>\n");

@@ -40,12 +40,21 @@ pub fn header(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         spans.push(Span::styled(" DEMO ", theme.style(Role::Info)));
     }
     spans.push(Span::raw(" "));
+    let right = format!(" range {}  {} ", short_duration(state.range()), clock(state));
+    let fixed: usize = spans.iter().map(|s| s.width()).sum::<usize>() + right.chars().count();
+    let full: usize =
+        state.dashboards.iter().enumerate().map(|(i, d)| format!(" {} {} ", i + 1, d.spec.name).chars().count()).sum();
+    // Short of room, inactive tabs shrink to their number, so the range and the clock stay visible.
+    let compact = fixed + full > area.width as usize;
     for (i, d) in state.dashboards.iter().enumerate() {
-        let label = format!(" {} {} ", i + 1, d.spec.name);
+        let label = if compact && i != state.active {
+            format!(" {} ", i + 1)
+        } else {
+            format!(" {} {} ", i + 1, crate::sanitize::sanitize(&d.spec.name))
+        };
         let style = if i == state.active { theme.style(Role::TabActive) } else { theme.style(Role::Tab) };
         spans.push(Span::styled(label, style));
     }
-    let right = format!(" ⏱ {}  {} ", short_duration(state.range()), clock(state));
     let left_w: usize = spans.iter().map(|s| s.width()).sum();
     let pad = (area.width as usize).saturating_sub(left_w + right.chars().count());
     spans.push(Span::raw(" ".repeat(pad)));
