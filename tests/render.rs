@@ -49,11 +49,16 @@ fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
     None
 }
 
+/// Deliver `outcome` as the answer to the newest request for `key`, as the fetcher would.
+fn answer(state: &mut centinela::state::State, key: QueryKey, outcome: Result<QueryData, FetchError>) {
+    let generation = state.query(key).unwrap().issued;
+    update(state, Action::Query(QueryResult { key, generation, at_ms: NOW_MS, outcome }));
+}
+
 fn set_value(state: &mut centinela::state::State, panel: usize, target: usize, v: f64) {
     let key = QueryKey { dashboard: state.active, panel, target };
-    let generation = state.query(key).unwrap().issued;
     let data = QueryData::Vector { samples: vec![Sample { labels: Default::default(), t: NOW_MS as f64 / 1000.0, v }] };
-    update(state, Action::Query(QueryResult { key, generation, at_ms: NOW_MS, outcome: Ok(data) }));
+    answer(state, key, Ok(data));
 }
 
 #[test]
@@ -82,17 +87,12 @@ fn thresholds_colour_values() {
 fn a_failed_refresh_keeps_the_data_and_says_why_in_one_line() {
     let mut s = filled(0, 160, 48);
     let key = QueryKey { dashboard: 0, panel: 1, target: 0 };
-    let generation = s.query(key).unwrap().issued;
-    update(
+    answer(
         &mut s,
-        Action::Query(QueryResult {
-            key,
-            generation,
-            at_ms: NOW_MS,
-            outcome: Err(FetchError {
-                kind: FetchErrorKind::Timeout,
-                message: "Prometheus at http://prom:9090/ timed out after 10s".into(),
-            }),
+        key,
+        Err(FetchError {
+            kind: FetchErrorKind::Timeout,
+            message: "Prometheus at http://prom:9090/ timed out after 10s".into(),
         }),
     );
     // 90 s later nothing new arrived: the panel is stale, shows its age and the error, and the chart stays.
@@ -114,16 +114,7 @@ fn loading_and_empty_panels_say_so() {
     let key = QueryKey { dashboard: 0, panel: 3, target: 0 };
     for t in 0..4 {
         let key = QueryKey { target: t, ..key };
-        let generation = s.query(key).unwrap().issued;
-        update(
-            &mut s,
-            Action::Query(QueryResult {
-                key,
-                generation,
-                at_ms: NOW_MS,
-                outcome: Ok(QueryData::Matrix { series: vec![] }),
-            }),
-        );
+        answer(&mut s, key, Ok(QueryData::Matrix { series: vec![] }));
     }
     assert!(to_text(&draw(&s)).contains("no data"));
 }
@@ -133,10 +124,9 @@ fn hostile_label_values_render_as_visible_text() {
     let mut s = filled(1, 160, 48);
     // Security → Top 10 Active Users (table), a user_id holding escape sequences.
     let key = QueryKey { dashboard: 1, panel: 5, target: 0 };
-    let generation = s.query(key).unwrap().issued;
     let labels = [("user_id".to_string(), "\x1b[2J\x1b]52;c;ZXZpbA==\x07mallory\u{202e}".to_string())].into();
     let data = QueryData::Vector { samples: vec![Sample { labels, t: 0.0, v: 5.0 }] };
-    update(&mut s, Action::Query(QueryResult { key, generation, at_ms: NOW_MS, outcome: Ok(data) }));
+    answer(&mut s, key, Ok(data));
     let buf = draw(&s);
     let all: String = buf.content().iter().map(|c| c.symbol()).collect();
     assert!(!all.contains('\x1b') && !all.contains('\x07') && !all.contains('\u{202e}'));

@@ -5,16 +5,18 @@ use crate::sanitize::sanitize;
 use crate::sources::prometheus::{Labels, QueryData};
 use crate::state::PanelState;
 use crate::units;
+use std::borrow::Cow;
 
-/// One line of a panel: a name, its points and latest value.
+/// One line of a panel: a name and its points, borrowed from the state (render runs every frame and
+/// must not copy thousands of points to draw them).
 #[derive(Debug, Clone)]
-pub struct Named {
+pub struct Named<'a> {
     pub name: String,
     /// (unix seconds, value); a single point for instant results.
-    pub points: Vec<(f64, f64)>,
+    pub points: Cow<'a, [(f64, f64)]>,
 }
 
-impl Named {
+impl Named<'_> {
     /// The latest finite value, else the latest value (so NaN/Inf still show as such).
     pub fn last(&self) -> Option<f64> {
         self.points.iter().rev().map(|p| p.1).find(|v| v.is_finite()).or(self.points.last().map(|p| p.1))
@@ -60,26 +62,33 @@ fn default_name(labels: &Labels, expr: &str) -> String {
 }
 
 /// All series of a panel, across its queries, in query order.
-pub fn collect(spec: &Panel, state: &PanelState) -> Vec<Named> {
+pub fn collect<'a>(spec: &Panel, state: &'a PanelState) -> Vec<Named<'a>> {
     let mut out = Vec::new();
     for (q, qs) in spec.queries.iter().zip(&state.queries) {
         let Some((data, _)) = qs.slot.data() else { continue };
         match data {
             QueryData::Matrix { series } => {
                 for s in series {
-                    out.push(Named { name: legend(q.legend.as_deref(), &s.labels, &q.expr), points: s.points.clone() });
+                    out.push(Named {
+                        name: legend(q.legend.as_deref(), &s.labels, &q.expr),
+                        points: Cow::Borrowed(&s.points),
+                    });
                 }
             }
             QueryData::Vector { samples } => {
                 for s in samples {
-                    out.push(Named { name: legend(q.legend.as_deref(), &s.labels, &q.expr), points: vec![(s.t, s.v)] });
+                    out.push(Named {
+                        name: legend(q.legend.as_deref(), &s.labels, &q.expr),
+                        points: Cow::Owned(vec![(s.t, s.v)]),
+                    });
                 }
             }
-            QueryData::Scalar { t, v } => {
-                out.push(Named { name: legend(q.legend.as_deref(), &Labels::new(), &q.expr), points: vec![(*t, *v)] })
-            }
+            QueryData::Scalar { t, v } => out.push(Named {
+                name: legend(q.legend.as_deref(), &Labels::new(), &q.expr),
+                points: Cow::Owned(vec![(*t, *v)]),
+            }),
             QueryData::String { t, v } => {
-                out.push(Named { name: sanitize(v).into_owned(), points: vec![(*t, f64::NAN)] })
+                out.push(Named { name: sanitize(v).into_owned(), points: Cow::Owned(vec![(*t, f64::NAN)]) })
             }
         }
     }
