@@ -22,6 +22,51 @@ fn time_label(t: f64, utc: bool, long: bool) -> String {
     }
 }
 
+type Point = (f64, f64);
+/// One column being decimated: its index, lowest and highest point.
+type Column = (i64, Point, Point);
+
+/// At most two points per braille column: the lowest and the highest of the column, in time order.
+/// A chart cannot draw more, and min/max (not averages) keep every spike and dip visible.
+pub fn decimate(points: Vec<(f64, f64)>, start: f64, end: f64, columns: usize) -> Vec<(f64, f64)> {
+    if points.len() <= columns * 2 || columns == 0 || end <= start {
+        return points;
+    }
+    let width = (end - start) / columns as f64;
+    let mut out = Vec::with_capacity(columns * 2);
+    let mut bucket: Option<Column> = None;
+    let flush = |out: &mut Vec<Point>, (_, lo, hi): Column| {
+        let (a, b) = if lo.0 <= hi.0 { (lo, hi) } else { (hi, lo) };
+        out.push(a);
+        if b != a {
+            out.push(b);
+        }
+    };
+    for p in points {
+        let b = ((p.0 - start) / width).floor() as i64;
+        match &mut bucket {
+            Some((cur, lo, hi)) if *cur == b => {
+                if p.1 < lo.1 {
+                    *lo = p;
+                }
+                if p.1 > hi.1 {
+                    *hi = p;
+                }
+            }
+            _ => {
+                if let Some(done) = bucket.take() {
+                    flush(&mut out, done);
+                }
+                bucket = Some((b, p, p));
+            }
+        }
+    }
+    if let Some(done) = bucket {
+        flush(&mut out, done);
+    }
+    out
+}
+
 /// The smallest "nice" number (1, 2, 2.5 or 5 times a power of ten) at or above `v` (v > 0).
 pub fn nice_ceil(v: f64) -> f64 {
     let p = 10f64.powf(v.log10().floor());
@@ -155,6 +200,17 @@ mod tests {
         assert_eq!(nice_ceil(2.2), 2.5);
         assert_eq!(nice_ceil(41.0), 50.0);
         assert_eq!(nice_ceil(100.0), 100.0);
+    }
+
+    #[test]
+    fn decimation_keeps_spikes_and_bounds_the_points() {
+        let pts: Vec<(f64, f64)> = (0..10_000).map(|i| (i as f64, if i == 5_003 { 900.0 } else { 1.0 })).collect();
+        let d = decimate(pts.clone(), 0.0, 10_000.0, 100);
+        assert!(d.len() <= 200, "{}", d.len());
+        assert!(d.contains(&(5_003.0, 900.0)), "the spike survives");
+        assert!(d.windows(2).all(|w| w[0].0 < w[1].0), "time order is kept");
+        let few: Vec<(f64, f64)> = pts.into_iter().take(50).collect();
+        assert_eq!(decimate(few.clone(), 0.0, 10_000.0, 100), few, "nothing to drop");
     }
 
     #[test]
