@@ -287,13 +287,7 @@ fn blank_table(
     best: &mut Option<std::ops::Range<usize>>,
 ) {
     let start = t.span().or(header).map(|r| r.start);
-    let end = t
-        .get_values()
-        .iter()
-        .filter_map(|(keys, v)| keys.first().and_then(|k| k.span()).map(|_| v.span().map(|s| s.end)))
-        .flatten()
-        .chain(t.span().map(|r| r.end))
-        .max();
+    let end = t.get_values().iter().filter_map(|(_, v)| v.span().map(|s| s.end)).chain(t.span().map(|r| r.end)).max();
     if let (Some(s), Some(e)) = (start, end) {
         consider(best, s..e);
     }

@@ -1,8 +1,9 @@
 //! Gauge: one bar per series between min and max (0–100 by default), coloured by threshold.
 
-use super::panel::{fit, value_role};
+use super::panel::value_role;
 use super::series::{show, Named};
 use crate::config::Panel;
+use crate::sanitize::sanitize_trunc;
 use crate::theme::{Role, Theme};
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -22,7 +23,7 @@ pub fn bar_row(
 ) -> Line<'static> {
     let vw = value.chars().count();
     let name_w = (width / 3).max(4).min(width.saturating_sub(vw + 3));
-    let name = fit(name, name_w);
+    let name = sanitize_trunc(name, name_w);
     let nw = unicode_width::UnicodeWidthStr::width(name.as_str());
     let bar_w = width.saturating_sub(name_w + vw + 2);
     let r = if ratio.is_finite() { ratio.clamp(0.0, 1.0) } else { 0.0 };

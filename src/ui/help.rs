@@ -20,9 +20,6 @@ pub fn rows(keymap: &Keymap) -> Vec<(String, String)> {
             continue;
         }
         out.push((ks.join(" "), intent.description().to_string()));
-        if intent == Intent::PrevDashboard && !dash_keys.is_empty() {
-            // placeholder position kept below
-        }
     }
     if !dash_keys.is_empty() {
         let pos =
@@ -43,7 +40,10 @@ pub fn draw(f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
         .iter()
         .map(|(k, d)| {
             Line::from(vec![
-                Span::styled(format!(" {:<key_w$} ", super::panel::fit(k, key_w)), theme.style(Role::Accent)),
+                Span::styled(
+                    format!(" {:<key_w$} ", crate::sanitize::sanitize_trunc(k, key_w)),
+                    theme.style(Role::Accent),
+                ),
                 Span::raw(d.clone()),
             ])
         })

@@ -108,8 +108,3 @@ pub fn draw(f: &mut Frame, area: Rect, spec: &Panel, ps: &PanelState, state: &St
 pub fn value_role(spec: &Panel, v: f64) -> Role {
     spec.thresholds.as_ref().map(|t| t.role_for(v)).unwrap_or(Role::Text)
 }
-
-/// Cut `s` to `w` display cells.
-pub fn fit(s: &str, w: usize) -> String {
-    sanitize_trunc(s, w)
-}

@@ -1,8 +1,9 @@
 //! Stat: the latest value per series, coloured by threshold, with a sparkline of its recent history.
 
-use super::panel::{fit, value_role};
+use super::panel::value_role;
 use super::series::{show, Named};
 use crate::config::Panel;
+use crate::sanitize::sanitize_trunc;
 use crate::theme::{Role, Theme};
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Modifier;
@@ -42,7 +43,7 @@ pub fn draw(f: &mut Frame, area: Rect, spec: &Panel, all: &[Named], theme: &Them
         );
         let name = Rect { y: top.y + 1, height: 1, ..area };
         f.render_widget(
-            Paragraph::new(Span::styled(fit(&s.name, area.width as usize), theme.style(Role::Muted)))
+            Paragraph::new(Span::styled(sanitize_trunc(&s.name, area.width as usize), theme.style(Role::Muted)))
                 .alignment(Alignment::Center),
             name,
         );
@@ -69,7 +70,7 @@ pub fn draw(f: &mut Frame, area: Rect, spec: &Panel, all: &[Named], theme: &Them
             let role = v.map(|v| value_role(spec, v)).unwrap_or(Role::Muted);
             let vw = value.chars().count();
             let name_w = (w.saturating_sub(vw + 1) * 3 / 5).max(1);
-            let name = fit(&s.name, name_w);
+            let name = sanitize_trunc(&s.name, name_w);
             let nw = unicode_width::UnicodeWidthStr::width(name.as_str());
             let spark_w = w.saturating_sub(nw + vw + 3);
             let sp = if s.points.len() > 1 { spark(&s.points, spark_w) } else { String::new() };

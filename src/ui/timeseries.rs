@@ -1,8 +1,9 @@
 //! Time series: a braille line chart over the dashboard's time range, with a legend of latest values.
 
-use super::panel::{fit, value_role};
+use super::panel::value_role;
 use super::series::{show, Named};
 use crate::config::Panel;
+use crate::sanitize::sanitize_trunc;
 use crate::state::State;
 use crate::theme::{Role, Theme};
 use chrono::{DateTime, Local, Utc};
@@ -122,7 +123,7 @@ pub fn draw(f: &mut Frame, area: Rect, spec: &Panel, all: &[Named], state: &Stat
         })
         .collect();
     let (lo, hi) = y_bounds(spec, &data);
-    let marker = if theme.no_color || state.width < 1 { Marker::Dot } else { Marker::Braille };
+    let marker = if theme.no_color { Marker::Dot } else { Marker::Braille };
     let datasets: Vec<Dataset> = data
         .iter()
         .enumerate()
@@ -165,7 +166,7 @@ pub fn draw(f: &mut Frame, area: Rect, spec: &Panel, all: &[Named], state: &Stat
             let value = s.last().map(|v| show(spec, v)).unwrap_or_else(|| "–".into());
             let role = s.last().map(|v| value_role(spec, v)).unwrap_or(Role::Muted);
             let name_w = w.saturating_sub(value.chars().count() + 4);
-            let name = fit(&s.name, name_w);
+            let name = sanitize_trunc(&s.name, name_w);
             let pad =
                 w.saturating_sub(2 + unicode_width::UnicodeWidthStr::width(name.as_str()) + value.chars().count() + 1);
             let more = if i + 1 == legend_n && all.len() > legend_n {
