@@ -9,6 +9,7 @@ mod validate;
 
 pub use load::{load_file, load_str, Problem};
 
+use crate::theme::Role;
 use crate::thresholds::Thresholds;
 use crate::units::Unit;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -56,6 +57,9 @@ pub struct Config {
     /// Dashboards, one tab each, in order.
     #[serde(default, rename = "dashboard")]
     pub dashboards: Vec<Dashboard>,
+    /// The alerts view: severities, grouping, silences.
+    #[serde(default)]
+    pub alerts: AlertsSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -73,6 +77,8 @@ pub struct Settings {
     pub time_ranges: Vec<Dur>,
     /// Show times in UTC instead of local time.
     pub utc: bool,
+    /// Refuse every write (silences, acknowledgements, actions). `--read-only` sets it too.
+    pub read_only: bool,
 }
 
 impl Default for Settings {
@@ -84,6 +90,7 @@ impl Default for Settings {
             time_range: d(3600),
             time_ranges: vec![d(300), d(900), d(3600), d(6 * 3600), d(24 * 3600), d(7 * 24 * 3600)],
             utc: false,
+            read_only: false,
         }
     }
 }
@@ -97,6 +104,11 @@ pub struct Environment {
     #[serde(default)]
     pub production: bool,
     pub prometheus: PromSource,
+    /// Alertmanagers (API v2); list every instance of an HA cluster: alerts are merged by
+    /// fingerprint and one instance down does not hide what the others report. The keys are the
+    /// same as `prometheus`'s.
+    #[serde(default, rename = "alertmanager")]
+    pub alertmanagers: Vec<PromSource>,
 }
 
 /// A Prometheus-compatible HTTP API (Prometheus, Thanos, Mimir, VictoriaMetrics).
@@ -147,6 +159,81 @@ impl PromSource {
             max_body_mib: default_max_body_mib(),
             headers: BTreeMap::new(),
             bearer_token_env: None,
+        }
+    }
+}
+
+/// How alerts are ordered, coloured, grouped and silenced.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertsSettings {
+    /// Severities from most to least urgent (the `severity` label). Unknown ones sort after these.
+    pub severity_order: Vec<String>,
+    /// Theme role (critical, warn, info, muted, ok, or red, yellow, blue…) per severity; severities
+    /// not listed get one by their place in `severity_order`.
+    pub severity_colors: BTreeMap<String, Role>,
+    /// Labels to group alerts by; empty means Alertmanager's own aggregation groups.
+    pub group_by: Vec<String>,
+    /// How often alerts, silences and Prometheus's pending alerts are polled.
+    pub refresh: Dur,
+    /// Length of the silence the acknowledge key creates.
+    pub ack_duration: Dur,
+    /// The duration a new silence is pre-filled with.
+    pub silence_duration: Dur,
+    /// Labels left out of a silence's pre-filled matchers (they change on every restart).
+    pub volatile_labels: Vec<String>,
+    /// An alert that must always be firing (a dead man's switch such as `Watchdog`); warn when it is not.
+    pub dead_mans_switch: Option<String>,
+    /// Ring the terminal bell when a new alert starts firing.
+    pub bell: bool,
+}
+
+impl Default for AlertsSettings {
+    fn default() -> Self {
+        AlertsSettings {
+            severity_order: ["critical", "high", "error", "warning", "medium", "low", "info", "none"]
+                .map(String::from)
+                .to_vec(),
+            severity_colors: BTreeMap::new(),
+            group_by: Vec::new(),
+            refresh: d(15),
+            ack_duration: d(30 * 60),
+            silence_duration: d(2 * 3600),
+            volatile_labels: [
+                "pod",
+                "pod_name",
+                "pod_template_hash",
+                "container_id",
+                "id",
+                "uid",
+                "replica",
+                "prometheus_replica",
+            ]
+            .map(String::from)
+            .to_vec(),
+            dead_mans_switch: None,
+            bell: false,
+        }
+    }
+}
+
+impl AlertsSettings {
+    /// Rank of a severity: its place in `severity_order`, unknown ones after all known.
+    pub fn rank(&self, severity: &str) -> usize {
+        self.severity_order.iter().position(|s| s == severity).unwrap_or(self.severity_order.len())
+    }
+
+    /// The theme role a severity is drawn with.
+    pub fn role(&self, severity: &str) -> Role {
+        if let Some(r) = self.severity_colors.get(severity) {
+            return *r;
+        }
+        match severity {
+            "critical" | "error" | "page" => Role::Critical,
+            "high" | "warning" => Role::Warn,
+            "medium" | "info" => Role::Info,
+            "low" | "none" => Role::Muted,
+            _ => Role::Text,
         }
     }
 }

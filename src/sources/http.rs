@@ -158,6 +158,69 @@ pub fn body_excerpt(body: &[u8]) -> String {
     sanitize_trunc(&one_line, 120)
 }
 
+/// One configured HTTP backend: client, base URL, headers (auth included), body cap and timeouts.
+/// Every typed client (Prometheus, Alertmanager…) sends through one of these.
+#[derive(Debug, Clone)]
+pub struct Conn {
+    pub http: reqwest::Client,
+    pub base: String,
+    /// How the backend is named in messages: "Prometheus at http://host:9090/" (no credentials).
+    pub shown: String,
+    pub headers: reqwest::header::HeaderMap,
+    pub cap: usize,
+    pub timeouts: Timeouts,
+}
+
+impl Conn {
+    /// `kind` names the backend in messages ("Prometheus", "Alertmanager").
+    pub fn new(src: &crate::config::PromSource, kind: &str) -> Result<Conn, String> {
+        let timeouts = Timeouts { connect: src.connect_timeout.0, total: src.timeout.0 };
+        let http = client(timeouts)?;
+        let mut headers = reqwest::header::HeaderMap::new();
+        for (k, v) in &src.headers {
+            let name = reqwest::header::HeaderName::from_bytes(k.as_bytes())
+                .map_err(|_| format!("`{k}` is not a valid header name"))?;
+            let value = reqwest::header::HeaderValue::from_str(v)
+                .map_err(|_| format!("the value of header `{k}` is not valid"))?;
+            headers.insert(name, value);
+        }
+        if let Some(var) = &src.bearer_token_env {
+            let token = std::env::var(var)
+                .map_err(|_| format!("environment variable `{var}` (bearer_token_env) is not set"))?;
+            let mut v = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", token.trim()))
+                .map_err(|_| format!("the token in `{var}` holds characters a header cannot carry"))?;
+            v.set_sensitive(true);
+            headers.insert(reqwest::header::AUTHORIZATION, v);
+        }
+        Ok(Conn {
+            http,
+            base: src.url.trim_end_matches('/').to_string(),
+            shown: format!("{kind} at {}", redact_url(&src.url)),
+            headers,
+            cap: (src.max_body_mib as usize).saturating_mul(1 << 20),
+            timeouts,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Send a request and read its body under `cap`; redirects that were not followed are errors.
+    pub async fn send(&self, req: reqwest::RequestBuilder, cap: usize) -> Result<(u16, Vec<u8>), FetchError> {
+        let resp = req
+            .headers(self.headers.clone())
+            .send()
+            .await
+            .map_err(|e| transport_error(&e, &self.shown, self.timeouts))?;
+        if resp.status().is_redirection() {
+            return Err(redirect_error(&resp, &self.shown));
+        }
+        let status = resp.status().as_u16();
+        Ok((status, read_capped(resp, cap, &self.shown, self.timeouts).await?))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

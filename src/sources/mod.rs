@@ -1,6 +1,8 @@
 //! Typed clients of the backends centinela reads. Each returns [`crate::action::FetchError`] on failure,
 //! already classified and worded for the one-line error a panel shows.
 
+pub mod alertmanager;
 pub mod http;
+pub mod prom_alerts;
 pub mod prometheus;
 pub mod scrape;

@@ -215,66 +215,23 @@ pub fn chart_window(now: i64, range: Duration, width_cells: u16, min_step: i64) 
 /// A client for one Prometheus-compatible backend.
 #[derive(Debug, Clone)]
 pub struct PromClient {
-    http: reqwest::Client,
-    base: String,
-    shown: String,
-    headers: reqwest::header::HeaderMap,
-    cap: usize,
-    timeouts: http::Timeouts,
+    pub(crate) conn: http::Conn,
 }
 
 impl PromClient {
     pub fn new(src: &PromSource) -> Result<PromClient, String> {
-        let timeouts = http::Timeouts { connect: src.connect_timeout.0, total: src.timeout.0 };
-        let http = http::client(timeouts)?;
-        let mut headers = reqwest::header::HeaderMap::new();
-        for (k, v) in &src.headers {
-            let name = reqwest::header::HeaderName::from_bytes(k.as_bytes())
-                .map_err(|_| format!("`{k}` is not a valid header name"))?;
-            let value = reqwest::header::HeaderValue::from_str(v)
-                .map_err(|_| format!("the value of header `{k}` is not valid"))?;
-            headers.insert(name, value);
-        }
-        if let Some(var) = &src.bearer_token_env {
-            let token = std::env::var(var)
-                .map_err(|_| format!("environment variable `{var}` (bearer_token_env) is not set"))?;
-            let mut v = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", token.trim()))
-                .map_err(|_| format!("the token in `{var}` holds characters a header cannot carry"))?;
-            v.set_sensitive(true);
-            headers.insert(reqwest::header::AUTHORIZATION, v);
-        }
-        Ok(PromClient {
-            http,
-            base: src.url.trim_end_matches('/').to_string(),
-            shown: format!("Prometheus at {}", http::redact_url(&src.url)),
-            headers,
-            cap: (src.max_body_mib as usize).saturating_mul(1 << 20),
-            timeouts,
-        })
+        Ok(PromClient { conn: http::Conn::new(src, "Prometheus")? })
     }
 
     /// How this backend is named in messages ("Prometheus at http://host:9090/").
     pub fn name(&self) -> &str {
-        &self.shown
-    }
-
-    /// Send a request and read its body under the cap; redirects that were not followed are errors.
-    async fn send(&self, req: reqwest::RequestBuilder, cap: usize) -> Result<(u16, Vec<u8>), FetchError> {
-        let resp = req
-            .headers(self.headers.clone())
-            .send()
-            .await
-            .map_err(|e| http::transport_error(&e, &self.shown, self.timeouts))?;
-        if resp.status().is_redirection() {
-            return Err(http::redirect_error(&resp, &self.shown));
-        }
-        let status = resp.status().as_u16();
-        Ok((status, http::read_capped(resp, cap, &self.shown, self.timeouts).await?))
+        &self.conn.shown
     }
 
     async fn post(&self, path: &str, form: &[(&str, String)]) -> Result<QueryData, FetchError> {
-        let (status, body) = self.send(self.http.post(format!("{}{path}", self.base)).form(form), self.cap).await?;
-        decode(status, &body, &self.shown)
+        let c = &self.conn;
+        let (status, body) = c.send(c.http.post(c.url(path)).form(form), c.cap).await?;
+        decode(status, &body, &c.shown)
     }
 
     /// An instant query at `time` (unix seconds).
@@ -297,27 +254,37 @@ impl PromClient {
     }
 
     pub async fn buildinfo(&self) -> Result<BuildInfo, FetchError> {
-        let (status, body) =
-            self.send(self.http.get(format!("{}/api/v1/status/buildinfo", self.base)), 1 << 20).await?;
+        self.get_data("/api/v1/status/buildinfo", 1 << 20).await
+    }
+
+    /// GET `path` and decode the `data` of Prometheus's `{"status": …, "data": …}` envelope as `T`;
+    /// an error envelope is passed through verbatim as `errorType: error`.
+    pub(crate) async fn get_data<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        cap: usize,
+    ) -> Result<T, FetchError> {
+        let c = &self.conn;
+        let (status, body) = c.send(c.http.get(c.url(path)), cap).await?;
         #[derive(Deserialize)]
-        struct Env {
+        struct Env<T> {
             status: String,
-            data: Option<BuildInfo>,
+            data: Option<T>,
             #[serde(rename = "errorType")]
             error_type: Option<String>,
             error: Option<String>,
         }
-        let env: Env = match serde_json::from_slice(&body) {
+        let env: Env<T> = match serde_json::from_slice(&body) {
             Ok(env) => env,
-            Err(e) if (200..300).contains(&status) => return Err(decode_err(&self.shown, e)),
+            Err(e) if (200..300).contains(&status) => return Err(decode_err(&c.shown, e)),
             Err(_) => {
                 let excerpt = http::body_excerpt(&body);
-                return Err(err(FetchErrorKind::Http, format!("{} answered HTTP {status}: {excerpt}", self.shown)));
+                return Err(err(FetchErrorKind::Http, format!("{} answered HTTP {status}: {excerpt}", c.shown)));
             }
         };
         match (env.status.as_str(), env.data) {
             ("success", Some(d)) => Ok(d),
-            ("success", None) => Err(decode_err(&self.shown, "buildinfo without `data`")),
+            ("success", None) => Err(decode_err(&c.shown, format!("{path} without `data`"))),
             _ => Err(err(
                 FetchErrorKind::Api,
                 format!(
