@@ -5,6 +5,8 @@
 //! from the live keymap and these comments). Data and system events (ticks, resizes, query results,
 //! signals) are not bindable. Every Action is serialisable, so a session can be recorded and replayed.
 
+use crate::alerts::model::{Alert, AlertGroup, AmStatus, PromAlert, RuleGroup, Silence};
+use crate::keymap::Key;
 use crate::sources::prometheus::QueryData;
 use serde::{Deserialize, Serialize};
 
@@ -80,6 +82,32 @@ intents! {
     ZoomOut = "zoom_out",
     /// Refresh every visible panel now.
     Refresh = "refresh",
+    /// Open the alerts view, or go back to the dashboards.
+    AlertsView = "alerts_view",
+    /// Select the next row.
+    SelectNext = "select_next",
+    /// Select the previous row.
+    SelectPrev = "select_prev",
+    /// Select the first row.
+    SelectFirst = "select_first",
+    /// Select the last row.
+    SelectLast = "select_last",
+    /// Move the selection a page down.
+    PageDown = "page_down",
+    /// Move the selection a page up.
+    PageUp = "page_up",
+    /// Edit the filter (matchers like severity="critical", or free text).
+    Filter = "filter",
+    /// Silence the selected alert: edit matchers, duration and comment first.
+    Silence = "silence",
+    /// Acknowledge the selected alert: a short silence with an "acknowledged" comment.
+    Acknowledge = "acknowledge",
+    /// Show the silences, or go back to the alerts.
+    SilencesView = "silences_view",
+    /// Expire the selected silence (asks first).
+    ExpireSilence = "expire_silence",
+    /// Answer yes to the open question.
+    Confirm = "confirm",
 }
 
 impl Intent {
@@ -154,6 +182,83 @@ pub struct QueryResult {
     pub outcome: Result<QueryData, FetchError>,
 }
 
+/// One polled alerting feed: which backend and which endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertFeed {
+    /// `/api/v2/alerts` of Alertmanager N (in config order).
+    AmAlerts(usize),
+    /// `/api/v2/alerts/groups` of Alertmanager N.
+    AmGroups(usize),
+    /// `/api/v2/silences` of Alertmanager N.
+    AmSilences(usize),
+    /// `/api/v2/status` of Alertmanager N.
+    AmStatus(usize),
+    /// Prometheus `/api/v1/alerts`.
+    PromAlerts,
+    /// Prometheus `/api/v1/rules`.
+    PromRules,
+}
+
+/// What an alerting feed returned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AlertsData {
+    Alerts { alerts: Vec<Alert> },
+    Groups { groups: Vec<AlertGroup> },
+    Silences { silences: Vec<Silence> },
+    Status { status: AmStatus },
+    PromAlerts { alerts: Vec<PromAlert> },
+    Rules { groups: Vec<RuleGroup> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertsResult {
+    pub feed: AlertFeed,
+    pub generation: u64,
+    pub at_ms: i64,
+    pub outcome: Result<AlertsData, FetchError>,
+}
+
+/// The answer to a silence write (create or expire).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WriteResult {
+    pub id: u64,
+    /// What was asked, in words ("silence {service=\"x\"} for 2h").
+    pub what: String,
+    /// The silence id on success.
+    pub outcome: Result<String, FetchError>,
+}
+
+/// An edit of the focused text field (the filter bar or a silence field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TextOp {
+    Insert(char),
+    Backspace,
+    Delete,
+    Left,
+    Right,
+    Home,
+    End,
+    /// Clear the field (ctrl-u).
+    Clear,
+    /// Delete the word before the cursor (ctrl-w).
+    DeleteWord,
+    /// Accept (enter).
+    Submit,
+    /// Give up (esc).
+    Cancel,
+    /// Next field (tab).
+    NextField,
+    /// Previous field (shift-tab).
+    PrevField,
+    /// Older history entry (up).
+    HistoryPrev,
+    /// Newer history entry (down).
+    HistoryNext,
+}
+
 /// Everything that can change the state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "t", rename_all = "snake_case")]
@@ -166,6 +271,15 @@ pub enum Action {
     Resize { width: u16, height: u16 },
     /// A query answered (or failed).
     Query(QueryResult),
+    /// An alerting feed answered (or failed).
+    Alerts(AlertsResult),
+    /// A silence write finished.
+    Write(WriteResult),
+    /// A key as typed; the engine turns it into an intent (through the keymap of the current view)
+    /// or a text edit before `update` sees it.
+    Key { key: Key },
+    /// An edit of the focused text field.
+    Text { op: TextOp },
     /// The process was asked to stop (SIGTERM, SIGHUP, the terminal went away).
     Shutdown { reason: String },
 }

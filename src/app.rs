@@ -3,7 +3,7 @@
 
 use crate::action::Action;
 use crate::engine::Engine;
-use crate::keymap::Keymap;
+use crate::keymap::{Key, Keymap};
 use crate::poll::now_ms;
 use crate::terminal::TerminalGuard;
 use crate::theme::Theme;
@@ -12,14 +12,14 @@ use futures_util::StreamExt;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
-fn spawn_input(tx: UnboundedSender<Action>, keymap: Keymap) {
+fn spawn_input(tx: UnboundedSender<Action>) {
     tokio::spawn(async move {
         let mut events = EventStream::new();
         loop {
             match events.next().await {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
-                    if let Some(intent) = keymap.lookup(&k) {
-                        if tx.send(intent.into()).is_err() {
+                    if let Some(key) = Key::from_event(&k) {
+                        if tx.send(Action::Key { key }).is_err() {
                             return;
                         }
                     }
@@ -89,7 +89,8 @@ pub async fn run(mut engine: Engine, theme: Theme, keymap: Keymap) -> anyhow::Re
     let mut guard = TerminalGuard::enter()?;
     let size = guard.terminal.size()?;
     spawn_signals(engine.tx.clone())?;
-    spawn_input(engine.tx.clone(), keymap.clone());
+    spawn_input(engine.tx.clone());
+    engine.keymap = keymap.clone();
     spawn_ticks(engine.tx.clone());
     engine.handle(Action::Resize { width: size.width, height: size.height });
     engine.handle(Action::Tick { now_ms: now_ms() });
@@ -104,6 +105,11 @@ pub async fn run(mut engine: Engine, theme: Theme, keymap: Keymap) -> anyhow::Re
                 // Writing to the terminal failed: it is gone. Stop rather than spin.
                 tracing::warn!(error = %e, "terminal write failed; exiting");
                 break;
+            }
+            if std::mem::take(&mut engine.bell) {
+                use std::io::Write;
+                let _ =
+                    guard.terminal.backend_mut().write_all(b"\x07").and_then(|()| guard.terminal.backend_mut().flush());
             }
         }
         let action = match (engine.state.dirty, draw_by) {

@@ -27,6 +27,9 @@ pub struct Common {
     /// Environment to show (default: settings.default_environment, else the first).
     #[arg(long = "env", global = true, value_name = "NAME")]
     pub environment: Option<String>,
+    /// Refuse every write: silences, acknowledgements, actions.
+    #[arg(long, global = true)]
+    pub read_only: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -59,7 +62,7 @@ pub enum Format {
 
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
-    /// Dashboard name (case-insensitive) or number.
+    /// `alerts`, `silences`, or a dashboard name (case-insensitive) or number.
     #[arg(long, default_value = "1")]
     pub view: String,
     /// Size as WIDTHxHEIGHT.

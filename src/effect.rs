@@ -1,6 +1,7 @@
 //! Effects: what `update` asks the runtime to do. `update` itself never does I/O.
 
-use crate::action::QueryKey;
+use crate::action::{AlertFeed, QueryKey};
+use crate::alerts::model::NewSilence;
 use crate::sources::prometheus::RangeParams;
 
 /// One query to run against the current environment's Prometheus.
@@ -15,8 +16,29 @@ pub struct FetchRequest {
     pub time: f64,
 }
 
+/// A write to Alertmanager. Sent to the first configured instance that accepts it (an HA cluster
+/// gossips it to the others).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SilenceOp {
+    Create(NewSilence),
+    Expire(String),
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Fetch(FetchRequest),
+    /// Poll one alerting feed.
+    FetchAlerts {
+        feed: AlertFeed,
+        generation: u64,
+    },
+    /// Create or expire a silence; answered by `Action::Write` with this id.
+    WriteSilence {
+        id: u64,
+        what: String,
+        op: SilenceOp,
+    },
+    /// Ring the terminal bell (a new alert fired and `alerts.bell` is on).
+    Bell,
     Quit,
 }

@@ -2,8 +2,10 @@
 //! tests all drive this same engine, so what they show is what the app shows.
 
 use crate::action::Action;
+use crate::action::TextOp;
 use crate::effect::Effect;
-use crate::poll::Fetcher;
+use crate::keymap::{Context, Key, KeyCodeOrd, Keymap};
+use crate::poll::{Fetcher, Job, TaskKey};
 use crate::state::State;
 use crate::update::update;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
@@ -11,6 +13,10 @@ use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 pub struct Engine {
     pub state: State,
     pub fetcher: Fetcher,
+    /// Turns keys into intents (per view) or text edits.
+    pub keymap: Keymap,
+    /// A bell is due (a new alert fired and `alerts.bell` is on); the terminal loop rings it.
+    pub bell: bool,
     pub tx: UnboundedSender<Action>,
     pub rx: UnboundedReceiver<Action>,
 }
@@ -23,18 +29,37 @@ impl Engine {
     ) -> Engine {
         let (tx, rx) = unbounded_channel();
         let fetcher = Fetcher::new(client, max_in_flight, tx.clone());
-        Engine { state, fetcher, tx, rx }
+        Engine { state, fetcher, keymap: Keymap::load(None).unwrap_or_default(), bell: false, tx, rx }
     }
 
     /// Apply one action and run its effects. Returns false when the app should stop.
     pub fn handle(&mut self, action: Action) -> bool {
-        if let Action::Query(r) = &action {
-            self.fetcher.completed(r.key);
-        }
+        let action = match action {
+            Action::Key { key } => match translate(&self.state, &self.keymap, key) {
+                Some(a) => a,
+                None => return true,
+            },
+            Action::Query(r) => {
+                self.fetcher.completed(TaskKey::Query(r.key));
+                Action::Query(r)
+            }
+            Action::Alerts(r) => {
+                self.fetcher.completed(TaskKey::Feed(r.feed));
+                Action::Alerts(r)
+            }
+            Action::Write(w) => {
+                self.fetcher.completed(TaskKey::Write(w.id));
+                Action::Write(w)
+            }
+            other => other,
+        };
         let mut go_on = true;
         for effect in update(&mut self.state, action) {
             match effect {
                 Effect::Fetch(req) => self.fetcher.submit(req),
+                Effect::FetchAlerts { feed, generation } => self.fetcher.submit_job(Job::Feed { feed, generation }),
+                Effect::WriteSilence { id, what, op } => self.fetcher.submit_job(Job::Write { id, what, op }),
+                Effect::Bell => self.bell = true,
                 Effect::Quit => go_on = false,
             }
         }
@@ -50,4 +75,45 @@ impl Engine {
         }
         true
     }
+}
+
+/// What a typed key means now: a text edit while a text field has the keyboard, a yes/no while a
+/// question is open, else the intent the keymap gives it in the current view.
+pub fn translate(state: &State, keymap: &Keymap, key: Key) -> Option<Action> {
+    use crate::action::Intent;
+    if state.alerts.confirm.is_some() {
+        return match key.code {
+            KeyCodeOrd::Char('y' | 'Y') | KeyCodeOrd::Enter => Some(Intent::Confirm.into()),
+            KeyCodeOrd::Char('n' | 'N') | KeyCodeOrd::Esc => Some(Intent::Back.into()),
+            _ if key.ctrl && key.code == KeyCodeOrd::Char('c') => Some(Intent::Back.into()),
+            _ => None,
+        };
+    }
+    if crate::update::text_focus(state) {
+        let op = match key.code {
+            KeyCodeOrd::Char('c') if key.ctrl => TextOp::Cancel,
+            KeyCodeOrd::Char('u') if key.ctrl => TextOp::Clear,
+            KeyCodeOrd::Char('w') if key.ctrl => TextOp::DeleteWord,
+            KeyCodeOrd::Char('a') if key.ctrl => TextOp::Home,
+            KeyCodeOrd::Char('e') if key.ctrl => TextOp::End,
+            KeyCodeOrd::Char(_) if key.ctrl || key.alt => return None,
+            KeyCodeOrd::Char(c) => TextOp::Insert(c),
+            KeyCodeOrd::Enter => TextOp::Submit,
+            KeyCodeOrd::Esc => TextOp::Cancel,
+            KeyCodeOrd::Tab => TextOp::NextField,
+            KeyCodeOrd::BackTab => TextOp::PrevField,
+            KeyCodeOrd::Backspace => TextOp::Backspace,
+            KeyCodeOrd::Delete => TextOp::Delete,
+            KeyCodeOrd::Left => TextOp::Left,
+            KeyCodeOrd::Right => TextOp::Right,
+            KeyCodeOrd::Home => TextOp::Home,
+            KeyCodeOrd::End => TextOp::End,
+            KeyCodeOrd::Up => TextOp::HistoryPrev,
+            KeyCodeOrd::Down => TextOp::HistoryNext,
+            _ => return None,
+        };
+        return Some(Action::Text { op });
+    }
+    let ctx: Context = state.key_context();
+    keymap.resolve(ctx, key).map(Action::from)
 }

@@ -39,7 +39,7 @@ fn main() -> ExitCode {
         match cli.command {
             Some(Command::Snapshot(args)) => {
                 let mut engine = loaded.engine();
-                engine.state.active = snapshot::find_view(&engine, &args.view).map_err(anyhow::Error::msg)?;
+                snapshot::show_view(&mut engine, &args.view).map_err(anyhow::Error::msg)?;
                 snapshot::settle(&mut engine, args.size.0, args.size.1, args.wait).await;
                 let buf = snapshot::render(&engine.state, &loaded.theme, &loaded.keymap);
                 let out = match args.format {

@@ -1,32 +1,74 @@
 //! Running fetches: the runtime half of polling (the schedule itself is decided in `update`).
 //!
-//! - One request at a time per query key: a request for a key that is already running waits as the
-//!   single pending one, and a newer submission replaces it (newest wins), so a slow backend never
-//!   piles up requests.
-//! - At most `max_in_flight` requests to the backend at once (a semaphore).
-//! - Connect and total timeouts come from the client; every request ends in exactly one
-//!   `Action::Query`, good or bad, so `update` always learns the outcome.
+//! - One request at a time per task key (a panel query, an alerting feed): a request for a key that
+//!   is already running waits as the single pending one, and a newer submission replaces it (newest
+//!   wins), so a slow backend never piles up requests.
+//! - At most `max_in_flight` requests to Prometheus at once, and two per Alertmanager (semaphores).
+//! - Connect and total timeouts come from the clients; every request ends in exactly one action
+//!   (`Query`, `Alerts` or `Write`), good or bad, so `update` always learns the outcome.
+//! - Silence writes go to the first Alertmanager that accepts them (an HA cluster gossips them on).
 //! - Dropping the fetcher aborts every request (clean cancel on quit).
 
-use crate::action::{Action, FetchError, FetchErrorKind, QueryKey, QueryResult};
-use crate::effect::FetchRequest;
+use crate::action::{
+    Action, AlertFeed, AlertsData, AlertsResult, FetchError, FetchErrorKind, QueryKey, QueryResult, WriteResult,
+};
+use crate::effect::{FetchRequest, SilenceOp};
+use crate::sources::alertmanager::AmClient;
 use crate::sources::prometheus::PromClient;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::{mpsc::UnboundedSender, Semaphore};
 use tokio::task::JoinSet;
 
-pub struct Fetcher {
-    client: Result<Arc<PromClient>, String>,
+/// What runs one at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaskKey {
+    Query(QueryKey),
+    Feed(AlertFeed),
+    Write(u64),
+}
+
+/// One unit of work.
+#[derive(Debug, Clone)]
+pub enum Job {
+    Query(FetchRequest),
+    Feed { feed: AlertFeed, generation: u64 },
+    Write { id: u64, what: String, op: SilenceOp },
+}
+
+impl Job {
+    fn key(&self) -> TaskKey {
+        match self {
+            Job::Query(r) => TaskKey::Query(r.key),
+            Job::Feed { feed, .. } => TaskKey::Feed(*feed),
+            Job::Write { id, .. } => TaskKey::Write(*id),
+        }
+    }
+}
+
+type Client<T> = Result<Arc<T>, String>;
+
+struct Am {
+    client: Client<AmClient>,
     limit: Arc<Semaphore>,
-    running: HashSet<QueryKey>,
-    pending: HashMap<QueryKey, FetchRequest>,
+}
+
+pub struct Fetcher {
+    client: Client<PromClient>,
+    limit: Arc<Semaphore>,
+    ams: Arc<Vec<Am>>,
+    running: HashSet<TaskKey>,
+    pending: HashMap<TaskKey, Job>,
     tasks: JoinSet<()>,
     tx: UnboundedSender<Action>,
 }
 
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+fn setup_error(why: &str) -> FetchError {
+    FetchError { kind: FetchErrorKind::Connect, message: why.to_string() }
 }
 
 impl Fetcher {
@@ -36,6 +78,7 @@ impl Fetcher {
         Fetcher {
             client: client.map(Arc::new),
             limit: Arc::new(Semaphore::new(max_in_flight.max(1))),
+            ams: Arc::new(Vec::new()),
             running: HashSet::new(),
             pending: HashMap::new(),
             tasks: JoinSet::new(),
@@ -43,16 +86,28 @@ impl Fetcher {
         }
     }
 
+    /// The environment's Alertmanagers, in config order (feeds name them by index).
+    pub fn set_alertmanagers(&mut self, ams: Vec<Result<AmClient, String>>) {
+        self.ams = Arc::new(
+            ams.into_iter().map(|c| Am { client: c.map(Arc::new), limit: Arc::new(Semaphore::new(2)) }).collect(),
+        );
+    }
+
     pub fn submit(&mut self, req: FetchRequest) {
-        if self.running.contains(&req.key) {
-            self.pending.insert(req.key, req);
+        self.submit_job(Job::Query(req));
+    }
+
+    pub fn submit_job(&mut self, job: Job) {
+        let key = job.key();
+        if self.running.contains(&key) {
+            self.pending.insert(key, job);
         } else {
-            self.spawn(req);
+            self.spawn(job);
         }
     }
 
-    /// Call for every `Action::Query` before `update` sees it: frees the key and starts its pending one.
-    pub fn completed(&mut self, key: QueryKey) {
+    /// Call for every result action before `update` sees it: frees the key and starts its pending job.
+    pub fn completed(&mut self, key: TaskKey) {
         self.running.remove(&key);
         while self.tasks.try_join_next().is_some() {}
         if let Some(next) = self.pending.remove(&key) {
@@ -64,31 +119,107 @@ impl Fetcher {
         self.running.len()
     }
 
-    fn spawn(&mut self, req: FetchRequest) {
-        self.running.insert(req.key);
+    fn spawn(&mut self, job: Job) {
+        self.running.insert(job.key());
         let tx = self.tx.clone();
-        let client = self.client.clone();
-        let limit = self.limit.clone();
-        self.tasks.spawn(async move {
-            let outcome = match client {
-                Err(why) => Err(FetchError { kind: FetchErrorKind::Connect, message: why }),
-                Ok(client) => {
-                    let _permit = limit.acquire_owned().await;
-                    match req.range {
-                        Some(r) => client.query_range(&req.expr, r).await,
-                        None => client.query(&req.expr, req.time).await,
+        match job {
+            Job::Query(req) => {
+                let client = self.client.clone();
+                let limit = self.limit.clone();
+                self.tasks.spawn(async move {
+                    let outcome = match client {
+                        Err(why) => Err(setup_error(&why)),
+                        Ok(client) => {
+                            let _permit = limit.acquire_owned().await;
+                            match req.range {
+                                Some(r) => client.query_range(&req.expr, r).await,
+                                None => client.query(&req.expr, req.time).await,
+                            }
+                        }
+                    };
+                    if let Err(e) = &outcome {
+                        tracing::debug!(key = ?req.key, error = %e.message, "query failed");
                     }
-                }
-            };
-            if let Err(e) = &outcome {
-                tracing::debug!(key = ?req.key, error = %e.message, "query failed");
+                    let r = QueryResult { key: req.key, generation: req.generation, at_ms: now_ms(), outcome };
+                    let _ = tx.send(Action::Query(r));
+                });
             }
-            let _ = tx.send(Action::Query(QueryResult {
-                key: req.key,
-                generation: req.generation,
-                at_ms: now_ms(),
-                outcome,
-            }));
-        });
+            Job::Feed { feed, generation } => {
+                let prom = self.client.clone();
+                let limit = self.limit.clone();
+                let ams = self.ams.clone();
+                self.tasks.spawn(async move {
+                    let outcome = fetch_feed(feed, prom, limit, &ams).await;
+                    if let Err(e) = &outcome {
+                        tracing::debug!(?feed, error = %e.message, "alert feed failed");
+                    }
+                    let _ = tx.send(Action::Alerts(AlertsResult { feed, generation, at_ms: now_ms(), outcome }));
+                });
+            }
+            Job::Write { id, what, op } => {
+                let ams = self.ams.clone();
+                self.tasks.spawn(async move {
+                    let outcome = write(&ams, &op).await;
+                    match &outcome {
+                        Ok(sid) => tracing::info!(%what, silence = %sid, "silence write done"),
+                        Err(e) => tracing::warn!(%what, error = %e.message, "silence write failed"),
+                    }
+                    let _ = tx.send(Action::Write(WriteResult { id, what, outcome }));
+                });
+            }
+        }
     }
+}
+
+async fn fetch_feed(
+    feed: AlertFeed,
+    prom: Client<PromClient>,
+    limit: Arc<Semaphore>,
+    ams: &[Am],
+) -> Result<AlertsData, FetchError> {
+    let am = |i: usize| -> Result<(Arc<AmClient>, Arc<Semaphore>), FetchError> {
+        let am = ams.get(i).ok_or_else(|| setup_error("no such Alertmanager"))?;
+        let c = am.client.clone().map_err(|why| setup_error(&why))?;
+        Ok((c, am.limit.clone()))
+    };
+    match feed {
+        AlertFeed::AmAlerts(i) | AlertFeed::AmGroups(i) | AlertFeed::AmSilences(i) | AlertFeed::AmStatus(i) => {
+            let (c, limit) = am(i)?;
+            let _permit = limit.acquire_owned().await;
+            match feed {
+                AlertFeed::AmAlerts(_) => c.alerts().await.map(|alerts| AlertsData::Alerts { alerts }),
+                AlertFeed::AmGroups(_) => c.groups().await.map(|groups| AlertsData::Groups { groups }),
+                AlertFeed::AmSilences(_) => c.silences().await.map(|silences| AlertsData::Silences { silences }),
+                _ => c.status().await.map(|status| AlertsData::Status { status }),
+            }
+        }
+        AlertFeed::PromAlerts | AlertFeed::PromRules => {
+            let c = prom.map_err(|why| setup_error(&why))?;
+            let _permit = limit.acquire_owned().await;
+            if feed == AlertFeed::PromAlerts {
+                c.alerts().await.map(|alerts| AlertsData::PromAlerts { alerts })
+            } else {
+                c.rules().await.map(|groups| AlertsData::Rules { groups })
+            }
+        }
+    }
+}
+
+/// Send a silence write to each Alertmanager in turn until one accepts it. A refusal that is the
+/// request's fault (HTTP 4xx) is not retried elsewhere: the next instance would refuse it too.
+async fn write(ams: &[Am], op: &SilenceOp) -> Result<String, FetchError> {
+    let mut last = setup_error("no Alertmanager is configured");
+    for am in ams {
+        let Ok(c) = &am.client else { continue };
+        let r = match op {
+            SilenceOp::Create(s) => c.create_silence(s).await,
+            SilenceOp::Expire(id) => c.expire_silence(id).await.map(|()| id.clone()),
+        };
+        match r {
+            Ok(id) => return Ok(id),
+            Err(e) if e.kind == FetchErrorKind::Api => return Err(e),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
 }

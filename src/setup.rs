@@ -9,6 +9,7 @@ use crate::engine::Engine;
 use crate::keymap::Keymap;
 use crate::paths::{read_optional, Paths};
 use crate::poll::now_ms;
+use crate::sources::alertmanager::AmClient;
 use crate::sources::prometheus::PromClient;
 use crate::state::State;
 use crate::theme::{Theme, ThemeSet};
@@ -23,6 +24,7 @@ pub struct Loaded {
     pub env_name: String,
     pub production: bool,
     pub source: PromSource,
+    pub alertmanagers: Vec<PromSource>,
     pub theme: Theme,
     pub keymap: Keymap,
     pub paths: Paths,
@@ -46,11 +48,13 @@ impl std::error::Error for ConfigProblems {}
 
 /// The demo's config: the Mini Market profile, faster refreshes and shorter ranges so the scripted
 /// incident shows within a minute, pointed at the embedded servers.
-pub fn demo_config(prometheus_url: &str) -> anyhow::Result<Config> {
+pub fn demo_config(prometheus_url: &str, alertmanager_urls: &[String]) -> anyhow::Result<Config> {
     let mut c = config::load_str("examples/minimarket.toml (embedded)", DEMO_PROFILE).map_err(ConfigProblems)?;
     for e in &mut c.environments {
         e.prometheus.url = prometheus_url.to_string();
+        e.alertmanagers = alertmanager_urls.iter().map(PromSource::new).collect();
     }
+    c.alerts.refresh = config::Dur(Duration::from_secs(5));
     let fast = config::Dur(Duration::from_secs(5));
     c.settings.refresh = fast;
     for d in &mut c.dashboards {
@@ -71,7 +75,7 @@ pub async fn load(common: &Common) -> anyhow::Result<Loaded> {
         let handle = crate::demo::start(DemoOptions { start_unix_ms: now_ms() - offset, frozen: false })
             .await
             .context("cannot start the demo's loopback servers")?;
-        (demo_config(&handle.prometheus_url)?, Some(handle))
+        (demo_config(&handle.prometheus_url, &handle.alertmanager_urls)?, Some(handle))
     } else {
         let file = common.config.clone().unwrap_or_else(|| paths.config_file());
         if !file.exists() {
@@ -99,10 +103,13 @@ pub async fn load(common: &Common) -> anyhow::Result<Loaded> {
     let keymap_path = paths.keymap_file();
     let user_keys = read_optional(&keymap_path).with_context(|| format!("cannot read {}", keymap_path.display()))?;
     let keymap = Keymap::load(user_keys.as_deref().map(|t| (keymap_path.to_str().unwrap_or("keymap.toml"), t)))?;
+    let mut config = config;
+    config.settings.read_only |= common.read_only;
     Ok(Loaded {
         env_name: env.name.clone(),
         production: env.production,
         source: env.prometheus,
+        alertmanagers: env.alertmanagers,
         config,
         theme,
         keymap,
@@ -115,6 +122,10 @@ impl Loaded {
     pub fn engine(&self) -> Engine {
         let mut state = State::new(&self.config, &self.env_name, self.production, now_ms());
         state.demo = self.demo.is_some();
-        Engine::new(state, PromClient::new(&self.source), self.source.max_in_flight)
+        state.alerts.created_by = crate::alerts::silence::default_created_by();
+        let mut engine = Engine::new(state, PromClient::new(&self.source), self.source.max_in_flight);
+        engine.fetcher.set_alertmanagers(self.alertmanagers.iter().map(AmClient::new).collect());
+        engine.keymap = self.keymap.clone();
+        engine
     }
 }

@@ -14,6 +14,19 @@ use ratatui::Terminal;
 use std::fmt::Write;
 use std::time::Duration;
 
+/// Show `view`: `alerts`, `silences`, or a dashboard by name or number.
+pub fn show_view(engine: &mut Engine, view: &str) -> Result<(), String> {
+    match view.to_ascii_lowercase().as_str() {
+        "alerts" => engine.state.page = crate::state::Page::Alerts,
+        "silences" => {
+            engine.state.page = crate::state::Page::Alerts;
+            engine.state.alerts.silences_open = true;
+        }
+        _ => engine.state.active = find_view(engine, view).map_err(|e| format!("{e}; or `alerts`, `silences`"))?,
+    }
+    Ok(())
+}
+
 /// Index of the dashboard called `view` (case-insensitive) or numbered `view` (from 1).
 pub fn find_view(engine: &Engine, view: &str) -> Result<usize, String> {
     let names: Vec<&str> = engine.state.dashboards.iter().map(|d| d.spec.name.as_str()).collect();

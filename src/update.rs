@@ -11,8 +11,11 @@
 use crate::action::{Action, Intent, QueryKey, QueryResult};
 use crate::effect::{Effect, FetchRequest};
 use crate::sources::prometheus::range_params;
-use crate::state::{Slot, State, StatusMsg};
+use crate::state::{Page, Slot, State, StatusMsg};
+
+mod alerts;
 use crate::ui::layout;
+pub use alerts::text_focus;
 use ratatui::layout::Rect;
 
 /// Smallest step asked of Prometheus, in seconds: below its usual scrape interval points repeat.
@@ -31,7 +34,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 state.status = None;
                 state.dirty = true;
             }
-            schedule(state)
+            schedule_all(state)
         }
         Action::Resize { width, height } => {
             state.width = width;
@@ -43,6 +46,14 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             apply_result(state, r);
             Vec::new()
         }
+        Action::Alerts(r) => alerts::apply(state, r),
+        Action::Write(w) => {
+            alerts::apply_write(state, w);
+            alerts::schedule(state)
+        }
+        Action::Text { op } => alerts::on_text(state, op),
+        // Keys are turned into intents or text edits by the engine, which holds the keymap.
+        Action::Key { .. } => Vec::new(),
         Action::Shutdown { reason } => {
             tracing::info!(%reason, "shutting down");
             state.quit = true;
@@ -52,8 +63,18 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     }
 }
 
+/// Everything due: the visible dashboard's queries and the alerting feeds.
+fn schedule_all(state: &mut State) -> Vec<Effect> {
+    let mut out = schedule(state);
+    out.extend(alerts::schedule(state));
+    out
+}
+
 fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
     state.dirty = true;
+    if let Some(effects) = alerts::on_intent(state, intent) {
+        return effects;
+    }
     let n = state.dashboards.len();
     if let Some(i) = intent.dashboard_index() {
         if i < n {
@@ -75,18 +96,29 @@ fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
         Intent::Back => {
             if state.help {
                 state.help = false;
-            } else {
+            } else if !alerts::back(state) {
                 state.fullscreen = false;
             }
             Vec::new()
         }
-        Intent::NextDashboard => {
-            switch_dashboard(state, (state.active + 1) % n);
-            schedule(state)
+        Intent::AlertsView => {
+            state.page = if state.page == Page::Alerts { Page::Dashboards } else { Page::Alerts };
+            state.fullscreen = false;
+            state.alerts.silences_open = false;
+            schedule_all(state)
         }
-        Intent::PrevDashboard => {
-            switch_dashboard(state, (state.active + n - 1) % n);
-            schedule(state)
+        // The tabs run: alerts, dashboard 1 … dashboard n.
+        Intent::NextDashboard | Intent::PrevDashboard => {
+            let tab = if state.page == Page::Alerts { 0 } else { state.active + 1 };
+            let step = if intent == Intent::NextDashboard { 1 } else { n };
+            let to = (tab + step) % (n + 1);
+            if to == 0 {
+                state.page = Page::Alerts;
+                state.fullscreen = false;
+            } else {
+                switch_dashboard(state, to - 1);
+            }
+            schedule_all(state)
         }
         Intent::FocusNext | Intent::FocusPrev => {
             let d = &mut state.dashboards[state.active];
@@ -137,13 +169,14 @@ fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
 }
 
 fn switch_dashboard(state: &mut State, to: usize) {
-    if state.active != to {
+    if state.active != to || state.page != Page::Dashboards {
         state.active = to;
         state.fullscreen = false;
+        state.page = Page::Dashboards;
     }
 }
 
-fn set_status(state: &mut State, text: String, error: bool) {
+pub(crate) fn set_status(state: &mut State, text: String, error: bool) {
     state.status = Some(StatusMsg { text, at_ms: state.now_ms, error });
 }
 
@@ -163,6 +196,9 @@ pub fn body(state: &State) -> Rect {
 
 /// Issue fetches for the visible queries that are due and have nothing in flight.
 pub fn schedule(state: &mut State) -> Vec<Effect> {
+    if state.page != Page::Dashboards {
+        return Vec::new();
+    }
     let di = state.active;
     let range = state.range();
     let now_s = state.now_ms.div_euclid(1000);
@@ -260,6 +296,9 @@ fn tick_signature(state: &State) -> u64 {
         crate::ui::panel::age_label(p, state.now_ms, refresh).hash(&mut h);
     }
     state.status.is_some().hash(&mut h);
+    state.page.hash(&mut h);
+    // New alerts are highlighted for a minute.
+    state.alerts.new_at.values().filter(|t| state.now_ms - **t < 60_000).count().hash(&mut h);
     h.finish()
 }
 

@@ -140,7 +140,8 @@ pub fn build(inp: Inputs<'_>) -> View {
 
     let mut counts: BTreeMap<(usize, String), usize> = BTreeMap::new();
     for (a, _) in &merged {
-        if a.state != AmState::Suppressed {
+        // The dead man's switch fires all the time by design: not something to count.
+        if a.state != AmState::Suppressed && settings.dead_mans_switch.as_deref() != Some(a.name()) {
             *counts.entry((settings.rank(a.severity()), a.severity().to_string())).or_default() += 1;
         }
     }

@@ -8,8 +8,28 @@ use std::fmt;
 
 pub const DEFAULT_KEYMAP: &str = include_str!("../../keymaps/default.toml");
 
-/// The sections a keymap file may have. Only `global` exists so far; views add their own.
-const SECTIONS: &[&str] = &["global"];
+/// Where a key is pressed: each view has its own section, which wins over `[global]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    Global,
+    Dashboard,
+    Alerts,
+    Silences,
+}
+
+/// The sections a keymap file may have, in help order.
+pub const SECTIONS: &[(&str, Context)] = &[
+    ("global", Context::Global),
+    ("dashboard", Context::Dashboard),
+    ("alerts", Context::Alerts),
+    ("silences", Context::Silences),
+];
+
+impl Context {
+    pub fn name(self) -> &'static str {
+        SECTIONS.iter().find(|(_, c)| *c == self).map_or("global", |(n, _)| n)
+    }
+}
 
 /// A key with its modifiers, normalised (shift is folded into the character for printable keys).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -179,10 +199,34 @@ impl fmt::Display for Key {
     }
 }
 
-/// The resolved key bindings.
+impl serde::Serialize for Key {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Key {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Key::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Key {
+    /// A plain character key, as typed.
+    pub fn char(c: char) -> Key {
+        Key { code: KeyCodeOrd::Char(c), ctrl: false, alt: false, shift: false }
+    }
+
+    pub fn plain(code: KeyCodeOrd) -> Key {
+        Key { code, ctrl: false, alt: false, shift: false }
+    }
+}
+
+/// The resolved key bindings, per section.
 #[derive(Debug, Clone, Default)]
 pub struct Keymap {
-    global: BTreeMap<Key, Intent>,
+    maps: BTreeMap<Context, BTreeMap<Key, Intent>>,
 }
 
 type RawKeymap = BTreeMap<String, BTreeMap<String, String>>;
@@ -193,10 +237,11 @@ fn parse_file(file: &str, text: &str) -> Result<RawKeymap, KeymapError> {
         msg: format!("{} (expected sections like [global] holding `key = \"action\"` lines)", e.message()),
     })?;
     for section in raw.keys() {
-        if !SECTIONS.contains(&section.as_str()) {
+        if !SECTIONS.iter().any(|(n, _)| n == section) {
+            let names: Vec<&str> = SECTIONS.iter().map(|(n, _)| *n).collect();
             return Err(KeymapError::Parse {
                 file: file.to_string(),
-                msg: format!("unknown section [{section}]; known sections: {}", SECTIONS.join(", ")),
+                msg: format!("unknown section [{section}]; known sections: {}", names.join(", ")),
             });
         }
     }
@@ -216,11 +261,24 @@ impl Keymap {
 
     fn apply(&mut self, file: &str, text: &str) -> Result<(), KeymapError> {
         let raw = parse_file(file, text)?;
-        for (key_s, action) in raw.get("global").into_iter().flatten() {
+        for (section, ctx) in SECTIONS {
+            self.apply_section(file, *ctx, raw.get(*section))?;
+        }
+        Ok(())
+    }
+
+    fn apply_section(
+        &mut self,
+        file: &str,
+        ctx: Context,
+        section: Option<&BTreeMap<String, String>>,
+    ) -> Result<(), KeymapError> {
+        let map = self.maps.entry(ctx).or_default();
+        for (key_s, action) in section.into_iter().flatten() {
             let err = |msg: String| KeymapError::Key { file: file.to_string(), key: key_s.clone(), msg };
             let key = Key::parse(key_s).map_err(err)?;
             if action == "none" {
-                self.global.remove(&key);
+                map.remove(&key);
                 continue;
             }
             let intent = Intent::from_name(action).ok_or_else(|| {
@@ -230,33 +288,61 @@ impl Keymap {
                     near.map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default()
                 ))
             })?;
-            self.global.insert(key, intent);
+            map.insert(key, intent);
         }
         Ok(())
     }
 
-    pub fn lookup(&self, ev: &KeyEvent) -> Option<Intent> {
-        Key::from_event(ev).and_then(|k| self.global.get(&k).copied())
+    /// The intent `key` stands for in `ctx`: the view's own section first, then `[global]`.
+    pub fn resolve(&self, ctx: Context, key: Key) -> Option<Intent> {
+        let get = |c: Context| self.maps.get(&c).and_then(|m| m.get(&key)).copied();
+        if ctx != Context::Global {
+            if let Some(i) = get(ctx) {
+                return Some(i);
+            }
+        }
+        get(Context::Global)
     }
 
-    /// Every bound intent with its keys, in [`Intent::ALL`] order: the source of the help overlay.
-    pub fn bindings(&self) -> Vec<(Intent, Vec<Key>)> {
+    /// A terminal key event on a dashboard.
+    pub fn lookup(&self, ev: &KeyEvent) -> Option<Intent> {
+        Key::from_event(ev).and_then(|k| self.resolve(Context::Dashboard, k))
+    }
+
+    /// Every bound intent of one section with its keys, in [`Intent::ALL`] order: the help overlay.
+    pub fn bindings_in(&self, ctx: Context) -> Vec<(Intent, Vec<Key>)> {
+        let Some(map) = self.maps.get(&ctx) else { return Vec::new() };
         Intent::ALL
             .iter()
             .filter_map(|i| {
-                let keys: Vec<Key> = self.global.iter().filter(|(_, v)| *v == i).map(|(k, _)| *k).collect();
+                let keys: Vec<Key> = map.iter().filter(|(_, v)| *v == i).map(|(k, _)| *k).collect();
                 (!keys.is_empty()).then_some((*i, keys))
             })
             .collect()
     }
 
-    /// The simplest key bound to `intent` (no modifiers first, then the shortest name), for hints.
+    /// The `[global]` bindings.
+    pub fn bindings(&self) -> Vec<(Intent, Vec<Key>)> {
+        self.bindings_in(Context::Global)
+    }
+
+    /// The simplest key for `intent` in `ctx` (its own section, then global): no modifiers first,
+    /// then the shortest name. For hints.
+    pub fn key_for_in(&self, ctx: Context, intent: Intent) -> Option<Key> {
+        let pick = |c: Context| {
+            self.maps
+                .get(&c)?
+                .iter()
+                .filter(|(k, v)| **v == intent && self.resolve(ctx, **k) == Some(intent))
+                .map(|(k, _)| *k)
+                .min_by_key(|k| (k.ctrl || k.alt || k.shift, k.to_string().len()))
+        };
+        pick(ctx).or_else(|| pick(Context::Global))
+    }
+
+    /// The simplest global key bound to `intent`.
     pub fn key_for(&self, intent: Intent) -> Option<Key> {
-        self.global
-            .iter()
-            .filter(|(_, v)| **v == intent)
-            .map(|(k, _)| *k)
-            .min_by_key(|k| (k.ctrl || k.alt || k.shift, k.to_string().len()))
+        self.key_for_in(Context::Global, intent)
     }
 }
 

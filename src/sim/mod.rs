@@ -37,6 +37,7 @@ pub struct DemoService {
 /// The running demo. Dropping it stops the servers.
 pub struct DemoHandle {
     pub prometheus_url: String,
+    pub alertmanager_urls: Vec<String>,
     pub services: Vec<DemoService>,
     pub world: Arc<World>,
     tasks: Vec<JoinHandle<()>>,
@@ -79,7 +80,7 @@ pub async fn start(opts: DemoOptions) -> std::io::Result<DemoHandle> {
     }
     let (addr, task) = serve(prom_api::router(world.clone())).await?;
     tasks.push(task);
-    Ok(DemoHandle { prometheus_url: format!("http://{addr}"), services, world, tasks })
+    Ok(DemoHandle { prometheus_url: format!("http://{addr}"), alertmanager_urls: Vec::new(), services, world, tasks })
 }
 
 #[cfg(test)]

@@ -1,5 +1,8 @@
 //! The application state. Plain data, owned by the runtime loop, changed only by [`crate::update`].
 
+pub mod alerts;
+pub mod text;
+
 use crate::action::{FetchError, QueryKey};
 use crate::config::{Config, Dashboard};
 use crate::sources::prometheus::QueryData;
@@ -92,8 +95,18 @@ pub struct StatusMsg {
     pub error: bool,
 }
 
+/// What the body of the screen shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Page {
+    #[default]
+    Dashboards,
+    Alerts,
+}
+
 #[derive(Debug, Clone)]
 pub struct State {
+    pub page: Page,
+    pub alerts: alerts::AlertsState,
     pub now_ms: i64,
     pub width: u16,
     pub height: u16,
@@ -137,7 +150,15 @@ impl State {
                 }
             })
             .collect();
+        let am_names = config
+            .environments
+            .iter()
+            .find(|e| e.name == env_name)
+            .map(|e| e.alertmanagers.iter().map(|a| host_port(&a.url)).collect())
+            .unwrap_or_default();
         State {
+            page: Page::Dashboards,
+            alerts: alerts::AlertsState::new(config.alerts.clone(), am_names, config.settings.read_only),
             now_ms,
             width: 160,
             height: 48,
@@ -170,12 +191,37 @@ impl State {
         self.dashboards.get(key.dashboard)?.panels.get(key.panel)?.queries.get(key.target)
     }
 
+    /// The keymap section in force.
+    pub fn key_context(&self) -> crate::keymap::Context {
+        use crate::keymap::Context;
+        match self.page {
+            Page::Dashboards => Context::Dashboard,
+            Page::Alerts if self.alerts.silences_open => Context::Silences,
+            Page::Alerts => Context::Alerts,
+        }
+    }
+
     /// True when every visible query has had an answer (good or bad): what `snapshot` waits for.
     pub fn visible_settled(&self) -> bool {
+        if self.page == Page::Alerts {
+            return self.alerts.settled();
+        }
         self.dash().panels.iter().all(|p| p.queries.iter().all(|q| !matches!(q.slot, Slot::Loading)))
     }
 }
 
 fn nearest_range(ranges: &[Duration], want: Duration) -> usize {
     ranges.iter().enumerate().min_by_key(|(_, r)| r.as_secs().abs_diff(want.as_secs())).map(|(i, _)| i).unwrap_or(0)
+}
+
+/// `host:port` of a URL, how a backend instance is named on screen.
+pub fn host_port(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) => match (u.host_str(), u.port_or_known_default()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            _ => crate::sources::http::redact_url(url),
+        },
+        Err(_) => crate::sources::http::redact_url(url),
+    }
 }

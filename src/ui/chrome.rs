@@ -1,8 +1,8 @@
 //! The header (environment, dashboard tabs, time range, clock) and the status line.
 
 use crate::action::Intent;
-use crate::keymap::Keymap;
-use crate::state::State;
+use crate::keymap::{Context, Keymap};
+use crate::state::{Page, State};
 use crate::theme::{Role, Theme};
 use chrono::{DateTime, Local, Utc};
 use ratatui::layout::Rect;
@@ -39,20 +39,43 @@ pub fn header(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if state.demo {
         spans.push(Span::styled(" DEMO ", theme.style(Role::Info)));
     }
+    if state.alerts.read_only {
+        spans.push(Span::styled(" READ-ONLY ", theme.style(Role::Muted)));
+    }
+    let on_alerts = state.page == Page::Alerts;
+    let right = if on_alerts {
+        format!(" {} ", clock(state))
+    } else {
+        format!(" range {}  {} ", short_duration(state.range()), clock(state))
+    };
+    let counts_full = alert_counts(state, theme, false);
+    let fixed: usize = spans.iter().map(|s| s.width()).sum::<usize>() + right.chars().count() + 1;
+    let counts_w: usize = counts_full.iter().map(|s| s.width()).sum();
+    let full: usize = " a Alerts ".len()
+        + state
+            .dashboards
+            .iter()
+            .enumerate()
+            .map(|(i, d)| format!(" {} {} ", i + 1, d.spec.name).chars().count())
+            .sum::<usize>();
+    // Short of room, the alert counts abbreviate and inactive tabs shrink to their number, so the
+    // counts, the range and the clock stay visible.
+    let compact = fixed + counts_w + full > area.width as usize;
+    spans.extend(if compact { alert_counts(state, theme, true) } else { counts_full });
     spans.push(Span::raw(" "));
-    let right = format!(" range {}  {} ", short_duration(state.range()), clock(state));
-    let fixed: usize = spans.iter().map(|s| s.width()).sum::<usize>() + right.chars().count();
-    let full: usize =
-        state.dashboards.iter().enumerate().map(|(i, d)| format!(" {} {} ", i + 1, d.spec.name).chars().count()).sum();
-    // Short of room, inactive tabs shrink to their number, so the range and the clock stay visible.
-    let compact = fixed + full > area.width as usize;
+    let alerts_label = if compact && !on_alerts { " a ".to_string() } else { " a Alerts ".to_string() };
+    spans.push(Span::styled(
+        alerts_label,
+        if on_alerts { theme.style(Role::TabActive) } else { theme.style(Role::Tab) },
+    ));
     for (i, d) in state.dashboards.iter().enumerate() {
-        let label = if compact && i != state.active {
+        let active = !on_alerts && i == state.active;
+        let label = if compact && !active {
             format!(" {} ", i + 1)
         } else {
             format!(" {} {} ", i + 1, crate::sanitize::sanitize(&d.spec.name))
         };
-        let style = if i == state.active { theme.style(Role::TabActive) } else { theme.style(Role::Tab) };
+        let style = if active { theme.style(Role::TabActive) } else { theme.style(Role::Tab) };
         spans.push(Span::styled(label, style));
     }
     let left_w: usize = spans.iter().map(|s| s.width()).sum();
@@ -62,9 +85,40 @@ pub fn header(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// Firing alerts by severity, coloured: ` 2 critical  1 high ` (or ` 2C 1H ` when `short`), a calm
+/// ` no alerts ` when nothing fires, ` alerts ? ` while no alert source has answered.
+fn alert_counts<'a>(state: &State, theme: &Theme, short: bool) -> Vec<Span<'a>> {
+    let a = &state.alerts;
+    let any = a.ams.iter().any(|m| m.alerts.live().is_some()) || a.prom_alerts.live().is_some();
+    if !any {
+        let asked = a.ams.iter().any(|m| m.alerts.answered) || a.prom_alerts.answered;
+        return if asked { vec![Span::styled(" alerts ? ", theme.style(Role::Stale))] } else { Vec::new() };
+    }
+    if a.view.firing_by_severity.is_empty() {
+        return vec![Span::styled(if short { " ✓ " } else { " no alerts " }, theme.style(Role::Ok))];
+    }
+    a.view
+        .firing_by_severity
+        .iter()
+        .map(|(sev, n)| {
+            let text = if short {
+                format!(" {n}{}", sev.chars().next().map_or('?', |c| c.to_ascii_uppercase()))
+            } else {
+                format!(" {n} {}", crate::sanitize::sanitize_trunc(if sev.is_empty() { "unlabelled" } else { sev }, 12))
+            };
+            Span::styled(text, theme.style(a.settings.role(sev)))
+        })
+        .collect()
+}
+
 pub fn status(f: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap: &Keymap) {
     let (stale, failing) = counts(state);
     let mut right = Vec::new();
+    let warnings = state.alerts.warnings.len();
+    if warnings > 0 {
+        let s = if warnings == 1 { "" } else { "s" };
+        right.push(Span::styled(format!(" ⚠ {warnings} alerting pipeline warning{s} "), theme.style(Role::Warn)));
+    }
     if failing > 0 {
         right.push(Span::styled(format!(" {failing} failing "), theme.style(Role::Critical)));
     }
@@ -76,7 +130,7 @@ pub fn status(f: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap: &
             format!(" {}", crate::sanitize::sanitize(&m.text)),
             theme.style(if m.error { Role::Critical } else { Role::Accent }),
         ),
-        None => Span::styled(hints(keymap), theme.style(Role::Status)),
+        None => Span::styled(hints(keymap, state), theme.style(Role::Status)),
     };
     let right_w: usize = right.iter().map(|s| s.width()).sum();
     let left_text: String = left.content.chars().take((area.width as usize).saturating_sub(right_w)).collect();
@@ -86,23 +140,49 @@ pub fn status(f: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap: &
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// Key hints from the live keymap, so a rebound key shows its new binding.
-fn hints(keymap: &Keymap) -> String {
-    let items = [
-        (Intent::ToggleHelp, "help"),
-        (Intent::NextDashboard, "next tab"),
-        (Intent::ToggleFullscreen, "full screen"),
-        (Intent::ZoomOut, "range"),
-        (Intent::Refresh, "refresh"),
-        (Intent::Quit, "quit"),
-    ];
+/// Key hints for the current view from the live keymap, so a rebound key shows its new binding.
+fn hints(keymap: &Keymap, state: &State) -> String {
+    let ctx = state.key_context();
+    let items: &[(Intent, &str)] = match ctx {
+        Context::Alerts if state.alerts.editor.is_some() || state.alerts.bar.edit.is_some() => {
+            return " enter apply · esc cancel · ↑↓ history".into()
+        }
+        Context::Alerts => &[
+            (Intent::Filter, "filter"),
+            (Intent::Silence, "silence"),
+            (Intent::Acknowledge, "ack"),
+            (Intent::SilencesView, "silences"),
+            (Intent::ToggleFullscreen, "detail"),
+            (Intent::AlertsView, "dashboards"),
+            (Intent::ToggleHelp, "help"),
+            (Intent::Quit, "quit"),
+        ],
+        Context::Silences => &[
+            (Intent::ExpireSilence, "expire"),
+            (Intent::SilencesView, "alerts"),
+            (Intent::ToggleHelp, "help"),
+            (Intent::Quit, "quit"),
+        ],
+        _ => &[
+            (Intent::ToggleHelp, "help"),
+            (Intent::AlertsView, "alerts"),
+            (Intent::NextDashboard, "next tab"),
+            (Intent::ToggleFullscreen, "full screen"),
+            (Intent::ZoomOut, "range"),
+            (Intent::Refresh, "refresh"),
+            (Intent::Quit, "quit"),
+        ],
+    };
     let parts: Vec<String> =
-        items.iter().filter_map(|(i, label)| keymap.key_for(*i).map(|k| format!("{k} {label}"))).collect();
+        items.iter().filter_map(|(i, label)| keymap.key_for_in(ctx, *i).map(|k| format!("{k} {label}"))).collect();
     format!(" {}", parts.join(" · "))
 }
 
 /// Visible panels that are stale and that are failing.
 pub fn counts(state: &State) -> (usize, usize) {
+    if state.page != Page::Dashboards {
+        return (0, 0);
+    }
     let refresh = state.dash().refresh;
     let mut stale = 0;
     let mut failing = 0;

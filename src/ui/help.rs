@@ -2,15 +2,33 @@
 //! comment. Rebinding a key in `keymap.toml` changes what help shows.
 
 use crate::action::Intent;
-use crate::keymap::Keymap;
+use crate::keymap::{Context, Keymap};
 use crate::theme::{Role, Theme};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::Frame;
 
-/// (keys, description) rows; the nine dashboard_N actions fold into one row.
-pub fn rows(keymap: &Keymap) -> Vec<(String, String)> {
+/// (keys, description) rows of the view in force and of `[global]`, each under a heading row
+/// (empty keys); the nine dashboard_N actions fold into one row.
+pub fn rows(keymap: &Keymap, ctx: Context) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if ctx != Context::Global {
+        let own = keymap.bindings_in(ctx);
+        if !own.is_empty() {
+            out.push((String::new(), format!("in this view [{}]", ctx.name())));
+            for (intent, keys) in own {
+                let ks: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+                out.push((ks.join(" "), intent.description().to_string()));
+            }
+            out.push((String::new(), "everywhere [global]".to_string()));
+        }
+    }
+    out.extend(global_rows(keymap));
+    out
+}
+
+fn global_rows(keymap: &Keymap) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut dash_keys = Vec::new();
     for (intent, keys) in keymap.bindings() {
@@ -29,8 +47,8 @@ pub fn rows(keymap: &Keymap) -> Vec<(String, String)> {
     out
 }
 
-pub fn draw(f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
-    let rows = rows(keymap);
+pub fn draw(f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap, ctx: Context) {
+    let rows = rows(keymap, ctx);
     let key_w = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(4).min(24);
     let desc_w = rows.iter().map(|(_, d)| d.chars().count()).max().unwrap_or(10);
     let width = ((key_w + desc_w + 5) as u16).min(area.width);
@@ -39,6 +57,9 @@ pub fn draw(f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
     let mut lines: Vec<Line> = rows
         .iter()
         .map(|(k, d)| {
+            if k.is_empty() {
+                return Line::styled(format!(" {d}"), theme.style(Role::Muted));
+            }
             Line::from(vec![
                 Span::styled(
                     format!(" {:<key_w$} ", crate::sanitize::sanitize_trunc(k, key_w)),

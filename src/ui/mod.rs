@@ -4,6 +4,7 @@
 //! pictures show is what the engineer sees. Untrusted text is passed through
 //! [`crate::sanitize::sanitize`] before it reaches a buffer.
 
+pub mod alerts;
 pub mod bar;
 pub mod chrome;
 pub mod gauge;
@@ -11,6 +12,7 @@ pub mod help;
 pub mod layout;
 pub mod panel;
 pub mod series;
+pub mod silences;
 pub mod stat;
 pub mod table;
 pub mod timeseries;
@@ -26,7 +28,9 @@ pub fn render(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
     let screen = layout::screen(area);
     chrome::header(f, screen.header, state, theme);
     let dash = state.dash();
-    if state.fullscreen {
+    if state.page == crate::state::Page::Alerts {
+        alerts::draw(f, screen.body, state, theme);
+    } else if state.fullscreen {
         let i = dash.focus.min(dash.spec.panels.len().saturating_sub(1));
         if let (Some(spec), Some(ps)) = (dash.spec.panels.get(i), dash.panels.get(i)) {
             panel::draw(f, screen.body, spec, ps, state, theme, true);
@@ -41,6 +45,6 @@ pub fn render(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
     }
     chrome::status(f, screen.status, state, theme, keymap);
     if state.help {
-        help::draw(f, area, theme, keymap);
+        help::draw(f, area, theme, keymap, state.key_context());
     }
 }

@@ -157,7 +157,11 @@ fn switching_dashboards_fetches_the_new_one_only() {
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].expr, "orders");
     update(&mut s, Intent::NextDashboard.into());
-    assert_eq!(s.active, 0, "tabs wrap around");
+    assert_eq!(s.page, crate::state::Page::Alerts, "the alerts view is the tab before dashboard 1");
+    update(&mut s, Intent::NextDashboard.into());
+    assert_eq!((s.page, s.active), (crate::state::Page::Dashboards, 0), "tabs wrap around");
+    update(&mut s, Intent::PrevDashboard.into());
+    assert_eq!(s.page, crate::state::Page::Alerts);
     update(&mut s, Intent::PrevDashboard.into());
     assert_eq!(s.active, 1);
     update(&mut s, Intent::Dashboard1.into());

@@ -1,0 +1,494 @@
+//! `update` for the alerts view: polling the alerting feeds, applying their answers (and announcing
+//! new alerts), the selection, the filter bar, the silence editor, acknowledgements and expiring
+//! silences. Pure like the rest of `update`: writes go out as effects.
+
+use super::set_status;
+use crate::action::{AlertFeed, AlertsData, AlertsResult, Intent, TextOp, WriteResult};
+use crate::alerts::filter::{self, format_matchers};
+use crate::alerts::model::{AmState, NewSilence, SilenceState};
+use crate::alerts::silence;
+use crate::effect::{Effect, SilenceOp};
+use crate::state::alerts::{Confirm, Field, SilenceEditor};
+use crate::state::text::LineEdit;
+use crate::state::{Page, State};
+
+/// Status and rules change slowly: polled every this many refreshes.
+const SLOW_FACTOR: i64 = 4;
+
+/// Issue fetches for the alerting feeds that are due. Alerts are polled on every page: the header
+/// shows the firing count everywhere.
+pub fn schedule(state: &mut State) -> Vec<Effect> {
+    let now = state.now_ms;
+    let refresh = state.alerts.settings.refresh.0.as_millis() as i64;
+    let mut gen = state.next_generation;
+    let mut out = Vec::new();
+    for (feed, f) in state.alerts.feeds_mut() {
+        if *f.in_flight || now < *f.next_due_ms {
+            continue;
+        }
+        *f.in_flight = true;
+        *f.issued = gen;
+        out.push(Effect::FetchAlerts { feed, generation: gen });
+        gen += 1;
+        // Until it answers, it is not due again (the answer sets the real next time).
+        *f.next_due_ms = now + refresh;
+    }
+    state.next_generation = gen;
+    out
+}
+
+fn interval(state: &State, feed: AlertFeed) -> i64 {
+    let refresh = state.alerts.settings.refresh.0.as_millis() as i64;
+    match feed {
+        AlertFeed::AmStatus(_) | AlertFeed::PromRules => refresh * SLOW_FACTOR,
+        _ => refresh,
+    }
+}
+
+/// Make every alerting feed due now.
+pub fn refetch(state: &mut State) {
+    for (_, f) in state.alerts.feeds_mut() {
+        *f.next_due_ms = 0;
+        *f.in_flight = false;
+    }
+}
+
+/// Store a feed's answer; rebuild the list, announce new alerts, redraw only if something changed.
+pub fn apply(state: &mut State, r: AlertsResult) -> Vec<Effect> {
+    let next_due = r.at_ms + interval(state, r.feed);
+    let a = &mut state.alerts;
+    macro_rules! store {
+        ($feed:expr, $variant:ident, $field:ident) => {{
+            let feed = $feed;
+            if r.generation < feed.issued {
+                return Vec::new();
+            }
+            feed.in_flight = false;
+            feed.next_due_ms = next_due;
+            feed.answered = true;
+            let before = (feed.error.clone(), feed.data.is_some());
+            match r.outcome {
+                Ok(AlertsData::$variant { $field }) => {
+                    let same = feed.data.as_ref() == Some(&$field) && feed.error.is_none();
+                    feed.data = Some($field);
+                    feed.at_ms = r.at_ms;
+                    feed.error = None;
+                    !same
+                }
+                Ok(_) => false,
+                Err(e) => {
+                    feed.error = Some(e);
+                    (feed.error.clone(), feed.data.is_some()) != before
+                }
+            }
+        }};
+    }
+    let changed = match r.feed {
+        AlertFeed::AmAlerts(i) => match a.ams.get_mut(i) {
+            Some(am) => store!(&mut am.alerts, Alerts, alerts),
+            None => false,
+        },
+        AlertFeed::AmGroups(i) => match a.ams.get_mut(i) {
+            Some(am) => store!(&mut am.groups, Groups, groups),
+            None => false,
+        },
+        AlertFeed::AmSilences(i) => match a.ams.get_mut(i) {
+            Some(am) => store!(&mut am.silences, Silences, silences),
+            None => false,
+        },
+        AlertFeed::AmStatus(i) => match a.ams.get_mut(i) {
+            Some(am) => store!(&mut am.status, Status, status),
+            None => false,
+        },
+        AlertFeed::PromAlerts => store!(&mut a.prom_alerts, PromAlerts, alerts),
+        AlertFeed::PromRules => store!(&mut a.rules, Rules, groups),
+    };
+    if !changed {
+        return Vec::new();
+    }
+    let before = (a.view.clone(), a.selected);
+    a.rebuild();
+    if a.view != before.0 || a.selected != before.1 || state.page == Page::Alerts {
+        state.dirty = true;
+    }
+    if state.alerts.editor.is_some() {
+        let alerts = state.alerts.all_alerts_owned();
+        if let Some(editor) = &mut state.alerts.editor {
+            editor.check = check_draft(&alerts, editor);
+        }
+    }
+    announce_new(state)
+}
+
+/// Note alerts that started firing since the last answer: highlight them for a minute, say so in the
+/// status line, and ring the bell when asked to. The first complete answer only primes the list.
+fn announce_new(state: &mut State) -> Vec<Effect> {
+    let a = &mut state.alerts;
+    let all_answered = a.ams.iter().all(|m| m.alerts.answered) && (!a.ams.is_empty() || a.prom_alerts.answered);
+    let firing: Vec<(String, String, String)> =
+        a.view_unfiltered_firing().into_iter().map(|(fp, name, detail)| (fp, name.to_string(), detail)).collect();
+    let now = state.now_ms;
+    let mut fresh = Vec::new();
+    for (fp, name, detail) in &firing {
+        if !a.seen.contains(fp) {
+            if a.primed {
+                a.new_at.insert(fp.clone(), now);
+                fresh.push(format!("{name}{detail}"));
+            }
+            a.seen.insert(fp.clone());
+        }
+    }
+    // Forget resolved ones, so a re-fire is announced again.
+    let current: std::collections::HashSet<&str> = firing.iter().map(|(fp, _, _)| fp.as_str()).collect();
+    a.seen.retain(|fp| current.contains(fp.as_str()));
+    a.new_at.retain(|fp, t| current.contains(fp.as_str()) && now - *t < 3_600_000);
+    if all_answered {
+        a.primed = true;
+    }
+    if fresh.is_empty() {
+        return Vec::new();
+    }
+    let bell = a.settings.bell;
+    let text = if fresh.len() == 1 {
+        format!("new alert firing: {}", fresh[0])
+    } else {
+        format!("{} new alerts firing: {}", fresh.len(), fresh.join(", "))
+    };
+    set_status(state, text, true);
+    state.dirty = true;
+    if bell {
+        vec![Effect::Bell]
+    } else {
+        Vec::new()
+    }
+}
+
+/// A silence write finished: say how it went and poll silences and alerts now.
+pub fn apply_write(state: &mut State, w: WriteResult) {
+    state.alerts.writes = state.alerts.writes.saturating_sub(1);
+    match w.outcome {
+        Ok(id) => {
+            let short: String = id.chars().take(8).collect();
+            set_status(state, format!("{} (silence {short})", w.what), false);
+        }
+        Err(e) => set_status(state, format!("could not {}: {}", w.what, e.message), true),
+    }
+    state.dirty = true;
+    refetch(state);
+}
+
+/// Whether a text field has the keyboard (the engine then sends typed keys as text edits).
+pub fn text_focus(state: &State) -> bool {
+    state.page == Page::Alerts && (state.alerts.editor.is_some() || state.alerts.bar.edit.is_some())
+}
+
+/// Intents of the alerts page. `None` when the intent is not the alerts page's to handle.
+pub fn on_intent(state: &mut State, intent: Intent) -> Option<Vec<Effect>> {
+    if state.page != Page::Alerts {
+        return None;
+    }
+    let page = (state.height as isize - 8).max(1) / 2;
+    let a = &mut state.alerts;
+    match intent {
+        Intent::SelectNext => a.select_by(1),
+        Intent::SelectPrev => a.select_by(-1),
+        Intent::PageDown => a.select_by(page),
+        Intent::PageUp => a.select_by(-page),
+        Intent::SelectFirst => a.select_by(-(a.view.rows.len().max(a.silence_list().len()) as isize)),
+        Intent::SelectLast => a.select_by(a.view.rows.len().max(a.silence_list().len()) as isize),
+        Intent::Filter => {
+            a.bar.edit = Some(LineEdit::new(&a.bar.text));
+            a.bar.history_pos = None;
+            a.bar.error = None;
+        }
+        Intent::SilencesView => {
+            a.silences_open = !a.silences_open;
+            a.silence_selected = 0;
+        }
+        Intent::Silence => return Some(open_editor(state)),
+        Intent::Acknowledge => return Some(acknowledge(state)),
+        Intent::ExpireSilence => return Some(ask_expire(state)),
+        Intent::Confirm => return Some(confirmed(state)),
+        Intent::Refresh => {
+            refetch(state);
+            set_status(state, "refreshing alerts".into(), false);
+            return Some(schedule(state));
+        }
+        _ => return None,
+    }
+    Some(Vec::new())
+}
+
+/// `Back` on the alerts page: the question, then the silences list, then the filter.
+pub fn back(state: &mut State) -> bool {
+    let a = &mut state.alerts;
+    if a.confirm.take().is_some() {
+        return true;
+    }
+    if state.page != Page::Alerts {
+        return false;
+    }
+    if a.silences_open {
+        a.silences_open = false;
+        return true;
+    }
+    if !a.bar.text.is_empty() && !state.fullscreen {
+        a.bar.text.clear();
+        a.filter = Default::default();
+        a.rebuild();
+        return true;
+    }
+    false
+}
+
+fn refuse_read_only(state: &mut State, what: &str) -> bool {
+    if state.alerts.read_only {
+        set_status(
+            state,
+            format!("read-only mode: {what} refused (started with --read-only or settings.read_only = true)"),
+            true,
+        );
+        return true;
+    }
+    false
+}
+
+fn open_editor(state: &mut State) -> Vec<Effect> {
+    if refuse_read_only(state, "silences are") {
+        return Vec::new();
+    }
+    let a = &state.alerts;
+    let labels = match (a.selected_alert(), a.selected_pending()) {
+        (Some(s), _) => s.alert.labels.clone(),
+        (None, Some(p)) => p.labels.clone(),
+        _ => {
+            set_status(state, "select an alert to silence first".into(), true);
+            return Vec::new();
+        }
+    };
+    let probe = crate::alerts::model::Alert {
+        fingerprint: String::new(),
+        labels,
+        annotations: Default::default(),
+        starts_at_ms: 0,
+        ends_at_ms: None,
+        updated_at_ms: None,
+        generator_url: String::new(),
+        state: AmState::Active,
+        silenced_by: vec![],
+        inhibited_by: vec![],
+        receivers: vec![],
+    };
+    let matchers = format_matchers(&silence::prefill(&probe, &a.settings.volatile_labels));
+    let duration = crate::ui::chrome::short_duration(a.settings.silence_duration.0);
+    let mut editor = SilenceEditor {
+        fields: [LineEdit::new(&matchers), LineEdit::new(&duration), LineEdit::default(), LineEdit::new(&a.created_by)],
+        focus: Field::Comment,
+        check: Ok(0),
+    };
+    editor.check = check_draft(&a.all_alerts_owned(), &editor);
+    state.alerts.editor = Some(editor);
+    Vec::new()
+}
+
+/// Parse the editor's fields into a silence starting now, or say what is wrong.
+fn draft(editor: &SilenceEditor, now_ms: i64) -> Result<NewSilence, String> {
+    let matchers = filter::parse_matchers(&editor.field(Field::Matchers).text)?;
+    let dur = crate::config::parse_duration(&editor.field(Field::Duration).text)?;
+    let comment = editor.field(Field::Comment).text.trim().to_string();
+    let created_by = editor.field(Field::CreatedBy).text.trim().to_string();
+    silence::validate(&matchers, &comment, &created_by)?;
+    Ok(NewSilence { matchers, starts_at_ms: now_ms, ends_at_ms: now_ms + dur.as_millis() as i64, created_by, comment })
+}
+
+fn check_draft(alerts: &[crate::alerts::model::Alert], editor: &SilenceEditor) -> Result<usize, String> {
+    let matchers = filter::parse_matchers(&editor.field(Field::Matchers).text)?;
+    crate::config::parse_duration(&editor.field(Field::Duration).text)?;
+    silence::would_mute(&matchers, alerts)
+}
+
+fn acknowledge(state: &mut State) -> Vec<Effect> {
+    if refuse_read_only(state, "acknowledgements are") {
+        return Vec::new();
+    }
+    let a = &state.alerts;
+    let Some(shown) = a.selected_alert() else {
+        set_status(state, "select a firing alert to acknowledge".into(), true);
+        return Vec::new();
+    };
+    if !shown.alert.silenced_by.is_empty() {
+        let ids: Vec<String> = shown.alert.silenced_by.iter().map(|s| s.chars().take(8).collect()).collect();
+        set_status(state, format!("already silenced by {}", ids.join(", ")), false);
+        return Vec::new();
+    }
+    let matchers = silence::prefill(&shown.alert, &a.settings.volatile_labels);
+    let dur = a.settings.ack_duration.0;
+    let s = NewSilence {
+        matchers,
+        starts_at_ms: state.now_ms,
+        ends_at_ms: state.now_ms + dur.as_millis() as i64,
+        created_by: a.created_by.clone(),
+        comment: format!("acknowledged from centinela by {}", a.created_by),
+    };
+    let what = format!("acknowledged {} for {}", shown.alert.name(), crate::ui::chrome::short_duration(dur));
+    send(state, what, SilenceOp::Create(s))
+}
+
+fn send(state: &mut State, what: String, op: SilenceOp) -> Vec<Effect> {
+    if state.alerts.ams.is_empty() {
+        set_status(state, "no Alertmanager is configured for this environment; silences need one".into(), true);
+        return Vec::new();
+    }
+    let id = state.alerts.next_write;
+    state.alerts.next_write += 1;
+    state.alerts.writes += 1;
+    set_status(state, format!("sending: {what}…"), false);
+    vec![Effect::WriteSilence { id, what, op }]
+}
+
+fn ask_expire(state: &mut State) -> Vec<Effect> {
+    if !state.alerts.silences_open {
+        return Vec::new();
+    }
+    if refuse_read_only(state, "expiring silences is") {
+        return Vec::new();
+    }
+    let list = state.alerts.silence_list();
+    let Some(s) = list.get(state.alerts.silence_selected) else {
+        set_status(state, "no silence selected".into(), true);
+        return Vec::new();
+    };
+    if s.state == SilenceState::Expired {
+        set_status(state, "that silence has already expired".into(), true);
+        return Vec::new();
+    }
+    let confirm = Confirm::ExpireSilence {
+        id: s.id.clone(),
+        summary: format!("{} by {}", format_matchers(&s.matchers), s.created_by),
+    };
+    state.alerts.confirm = Some(confirm);
+    Vec::new()
+}
+
+fn confirmed(state: &mut State) -> Vec<Effect> {
+    match state.alerts.confirm.take() {
+        Some(Confirm::ExpireSilence { id, summary }) => {
+            if refuse_read_only(state, "expiring silences is") {
+                return Vec::new();
+            }
+            send(state, format!("expired silence {summary}"), SilenceOp::Expire(id))
+        }
+        None => Vec::new(),
+    }
+}
+
+/// A text edit: to the silence editor when it is open, else to the filter bar.
+pub fn on_text(state: &mut State, op: TextOp) -> Vec<Effect> {
+    state.dirty = true;
+    if state.alerts.editor.is_some() {
+        return editor_text(state, op);
+    }
+    let a = &mut state.alerts;
+    let Some(edit) = a.bar.edit.as_mut() else { return Vec::new() };
+    match op {
+        TextOp::Submit => {
+            let text = edit.text.trim().to_string();
+            match filter::parse(&text) {
+                Ok(f) => {
+                    a.filter = f;
+                    a.bar.text = text.clone();
+                    a.bar.edit = None;
+                    a.bar.error = None;
+                    if !text.is_empty() {
+                        a.bar.history.retain(|h| *h != text);
+                        a.bar.history.push(text);
+                        let excess = a.bar.history.len().saturating_sub(50);
+                        a.bar.history.drain(..excess);
+                    }
+                    a.rebuild();
+                }
+                Err(e) => a.bar.error = Some(e),
+            }
+        }
+        TextOp::Cancel => {
+            a.bar.edit = None;
+            a.bar.error = None;
+            // Back to the filter in force before editing.
+            a.filter = filter::parse(&a.bar.text).unwrap_or_default();
+            a.rebuild();
+        }
+        TextOp::HistoryPrev | TextOp::HistoryNext => {
+            let n = a.bar.history.len();
+            if n == 0 {
+                return Vec::new();
+            }
+            let pos = match (op, a.bar.history_pos) {
+                (TextOp::HistoryPrev, None) => Some(n - 1),
+                (TextOp::HistoryPrev, Some(p)) => Some(p.saturating_sub(1)),
+                (_, Some(p)) if p + 1 < n => Some(p + 1),
+                _ => None,
+            };
+            a.bar.history_pos = pos;
+            *edit = LineEdit::new(pos.map_or("", |p| a.bar.history[p].as_str()));
+            live_filter(state);
+        }
+        op => {
+            if edit.apply(op) {
+                live_filter(state);
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// Filter as you type: a text that parses applies at once; one that does not keeps the last good
+/// filter and shows why.
+fn live_filter(state: &mut State) {
+    let a = &mut state.alerts;
+    let Some(edit) = &a.bar.edit else { return };
+    match filter::parse(&edit.text) {
+        Ok(f) => {
+            a.filter = f;
+            a.bar.error = None;
+            a.rebuild();
+        }
+        Err(e) => a.bar.error = Some(e),
+    }
+}
+
+fn editor_text(state: &mut State, op: TextOp) -> Vec<Effect> {
+    let now = state.now_ms;
+    let alerts = state.alerts.all_alerts_owned();
+    let Some(editor) = state.alerts.editor.as_mut() else { return Vec::new() };
+    let pos = Field::ALL.iter().position(|f| *f == editor.focus).unwrap_or(0);
+    match op {
+        TextOp::NextField | TextOp::HistoryNext => editor.focus = Field::ALL[(pos + 1) % Field::ALL.len()],
+        TextOp::PrevField | TextOp::HistoryPrev => {
+            editor.focus = Field::ALL[(pos + Field::ALL.len() - 1) % Field::ALL.len()]
+        }
+        TextOp::Cancel => {
+            state.alerts.editor = None;
+            set_status(state, "silence not created".into(), false);
+        }
+        TextOp::Submit => match draft(editor, now) {
+            Ok(s) => {
+                let what = format!(
+                    "silenced {} for {}",
+                    format_matchers(&s.matchers),
+                    editor.field(Field::Duration).text.trim()
+                );
+                state.alerts.editor = None;
+                if refuse_read_only(state, "silences are") {
+                    return Vec::new();
+                }
+                return send(state, what, SilenceOp::Create(s));
+            }
+            Err(e) => editor.check = Err(e),
+        },
+        op => {
+            editor.fields[editor.focus as usize].apply(op);
+            editor.check = check_draft(&alerts, editor);
+        }
+    }
+    Vec::new()
+}
