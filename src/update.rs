@@ -304,3 +304,5 @@ fn tick_signature(state: &State) -> u64 {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_alerts;
