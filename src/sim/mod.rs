@@ -7,6 +7,7 @@
 //! serves the four services; [`prom_api`] answers PromQL for the example profile. Later backends
 //! (Alertmanager, Loki) add a module and a router here.
 
+pub mod alert_rules;
 pub mod prom_api;
 pub mod scenario;
 pub mod services;
