@@ -8,6 +8,7 @@
 //! (Alertmanager, Loki) add a module and a router here.
 
 pub mod alert_rules;
+pub mod prom_alerts;
 pub mod prom_api;
 pub mod scenario;
 pub mod services;
@@ -78,7 +79,7 @@ pub async fn start(opts: DemoOptions) -> std::io::Result<DemoHandle> {
             addr,
         });
     }
-    let (addr, task) = serve(prom_api::router(world.clone())).await?;
+    let (addr, task) = serve(prom_api::router(world.clone()).merge(prom_alerts::router(world.clone()))).await?;
     tasks.push(task);
     Ok(DemoHandle { prometheus_url: format!("http://{addr}"), services, world, tasks })
 }
