@@ -8,10 +8,12 @@
 //! (Alertmanager, Loki) add a module and a router here.
 
 pub mod alert_rules;
+pub mod am_config;
 pub mod prom_alerts;
 pub mod prom_api;
 pub mod scenario;
 pub mod services;
+pub mod silences;
 
 pub use scenario::World;
 
