@@ -82,7 +82,10 @@ async fn serve_demo(frozen: bool) -> anyhow::Result<()> {
                 "metrics_url": s.metrics_url, "health_url": s.health_url})
         })
         .collect();
-    println!("{}", serde_json::json!({"prometheus_url": demo.prometheus_url, "services": services}));
+    println!(
+        "{}",
+        serde_json::json!({"prometheus_url": demo.prometheus_url, "alertmanager_urls": demo.alertmanager_urls, "services": services})
+    );
     tokio::signal::ctrl_c().await?;
     Ok(())
 }

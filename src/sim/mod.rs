@@ -1,15 +1,24 @@
 //! The embedded demo behind `--demo`: loopback HTTP servers, started in-process, that simulate the
 //! Mini Market stack with a scripted incident and speak the real APIs (each service's `/metrics` and
-//! `/health`, and the Prometheus HTTP API), so the demo runs the same client code as production and
-//! tests can point a real Prometheus at the simulated services.
+//! `/health`, the Prometheus HTTP API with its alerting endpoints, and Alertmanager's API v2), so the
+//! demo runs the same client code as production and tests can point a real Prometheus at the
+//! simulated services.
 //!
 //! Layout: [`scenario`] is the world (values as functions of time, faults, restarts); [`services`]
-//! serves the four services; [`prom_api`] answers PromQL for the example profile. Later backends
-//! (Alertmanager, Loki) add a module and a router here.
+//! serves the four services; [`prom_api`] answers PromQL for the example profile; [`alert_rules`] is
+//! the stack's alerting rules and which alerts they have when; [`prom_alerts`] serves them as
+//! Prometheus's `/api/v1/alerts` and `/api/v1/rules`; [`am_api`] is an Alertmanager (routing and
+//! inhibition from [`am_config`], silences in [`silences`]), started twice as an HA pair that shares
+//! one silence store. Later backends (Loki) add a module and a router here.
 
+pub mod alert_rules;
+pub mod am_api;
+pub mod am_config;
+pub mod prom_alerts;
 pub mod prom_api;
 pub mod scenario;
 pub mod services;
+pub mod silences;
 
 pub use scenario::World;
 
@@ -37,6 +46,7 @@ pub struct DemoService {
 /// The running demo. Dropping it stops the servers.
 pub struct DemoHandle {
     pub prometheus_url: String,
+    /// The Alertmanager HA pair's base URLs (one silence store, each lists both as peers).
     pub alertmanager_urls: Vec<String>,
     pub services: Vec<DemoService>,
     pub world: Arc<World>,
@@ -51,15 +61,23 @@ impl Drop for DemoHandle {
     }
 }
 
-async fn serve(router: axum::Router) -> std::io::Result<(SocketAddr, JoinHandle<()>)> {
+async fn bind() -> std::io::Result<(tokio::net::TcpListener, SocketAddr)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let task = tokio::spawn(async move {
+    Ok((listener, addr))
+}
+
+fn spawn(listener: tokio::net::TcpListener, addr: SocketAddr, router: axum::Router) -> JoinHandle<()> {
+    tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, router).await {
             tracing::warn!(error = %e, %addr, "demo server stopped");
         }
-    });
-    Ok((addr, task))
+    })
+}
+
+async fn serve(router: axum::Router) -> std::io::Result<(SocketAddr, JoinHandle<()>)> {
+    let (listener, addr) = bind().await?;
+    Ok((addr, spawn(listener, addr, router)))
 }
 
 /// Start the demo's servers on loopback ports chosen by the OS.
@@ -78,9 +96,33 @@ pub async fn start(opts: DemoOptions) -> std::io::Result<DemoHandle> {
             addr,
         });
     }
-    let (addr, task) = serve(prom_api::router(world.clone())).await?;
+    let (addr, task) = serve(prom_api::router(world.clone()).merge(prom_alerts::router(world.clone()))).await?;
     tasks.push(task);
-    Ok(DemoHandle { prometheus_url: format!("http://{addr}"), alertmanager_urls: Vec::new(), services, world, tasks })
+    let prometheus_url = format!("http://{addr}");
+    // Both Alertmanagers' ports are known before either starts, so each can list the other as a peer.
+    let listeners = [bind().await?, bind().await?];
+    let peers: Vec<am_api::Peer> = listeners
+        .iter()
+        .enumerate()
+        .map(|(i, (_, addr))| am_api::Peer {
+            name: format!("01HZDEM0ALERTMANAGER0000{i:02}"),
+            address: addr.to_string(),
+        })
+        .collect();
+    let silences = silences::SilenceStore::default();
+    let mut alertmanager_urls = Vec::new();
+    for (i, (listener, addr)) in listeners.into_iter().enumerate() {
+        let state = am_api::AmState {
+            world: world.clone(),
+            silences: silences.clone(),
+            prometheus_url: prometheus_url.clone(),
+            name: peers[i].name.clone(),
+            peers: peers.clone(),
+        };
+        tasks.push(spawn(listener, addr, am_api::router(Arc::new(state))));
+        alertmanager_urls.push(format!("http://{addr}"));
+    }
+    Ok(DemoHandle { prometheus_url, alertmanager_urls, services, world, tasks })
 }
 
 #[cfg(test)]

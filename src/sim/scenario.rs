@@ -4,6 +4,7 @@
 //! The scripted incident, relative to the demo's start t0: from t0+20 s the ML service's latency (HTTP
 //! and OCR) climbs to about 5× over a minute, with OCR timeouts and errors; from t0+35 s
 //! `agente_negocio`'s error ratio jumps to ~8 %; at t0+40 s `agente_negocio` goes down until restarted.
+//! Independently, from t0+25 s the price model's drift score steps above its 0.15 alert threshold.
 
 use std::sync::Mutex;
 
@@ -31,6 +32,7 @@ pub const USERS: usize = 12;
 
 /// When the incident steps happen, in seconds after t0.
 pub const ML_SLOW_AT: f64 = 20.0;
+pub const ML_DRIFT_AT: f64 = 25.0;
 pub const NEGOCIO_ERRORS_AT: f64 = 35.0;
 pub const NEGOCIO_DOWN_AT: f64 = 40.0;
 
@@ -272,7 +274,8 @@ impl World {
     }
 
     pub fn drift(&self, t: f64) -> f64 {
-        0.065 + 0.01 * self.daily(t, 0.4) + 0.004 * self.noise(82, t)
+        let step = if !self.frozen && t >= self.t0 + ML_DRIFT_AT { 0.11 } else { 0.0 };
+        0.065 + step + 0.01 * self.daily(t, 0.4) + 0.004 * self.noise(82, t)
     }
 
     /// (predictions, cache hits, cache misses, ML errors, OCR errors) per second.
