@@ -75,7 +75,12 @@ fn state_with(w: u16, h: u16, alerts: Vec<Alert>, pending: Vec<PromAlert>, silen
         health: "ok".into(),
         last_error: String::new(),
     };
-    let groups = vec![RuleGroup { name: "critical_alerts".into(), file: "alerts.yml".into(), interval_s: 30.0, rules: vec![rule] }];
+    let groups = vec![RuleGroup {
+        name: "critical_alerts".into(),
+        file: "alerts.yml".into(),
+        interval_s: 30.0,
+        rules: vec![rule],
+    }];
     answer(&mut s, AlertFeed::PromRules, AlertsData::Rules { groups });
     answer(&mut s, AlertFeed::PromAlerts, AlertsData::PromAlerts { alerts: pending });
     s
@@ -173,7 +178,7 @@ fn severities_have_their_colours_in_the_list_and_the_header() {
     let (a, p, si) = incident();
     let s = state_with(160, 48, a, p, si);
     let buf = draw(&s);
-    for (needle, role) in [("critical  ServiceDown", Role::Critical), ("high      HighLatency", Role::Warn)] {
+    for (needle, role) in [("critical ServiceDown", Role::Critical), ("high     HighLatency", Role::Warn)] {
         let (x, y) = find(&buf, needle).unwrap_or_else(|| panic!("`{needle}` not drawn:\n{}", to_text(&buf)));
         assert_eq!(buf[(x, y)].fg, theme.style(role).fg.unwrap(), "{needle}");
     }
@@ -193,7 +198,12 @@ fn the_detail_pane_explains_the_selected_alert() {
     let mut s = state_with(160, 48, a, p, si);
     update(&mut s, Intent::SelectFirst.into());
     let text = to_text(&draw(&s));
-    for needle in ["rule         up == 0", "for          2m", "runbook      Check the service logs", "reported by  localhost:9093, localhost:9094"] {
+    for needle in [
+        "rule         up == 0",
+        "for          2m",
+        "runbook      Check the service logs",
+        "reported by  localhost:9093, localhost:9094",
+    ] {
         assert!(text.contains(needle), "`{needle}` missing:\n{text}");
     }
     // The silenced one says by whom, and why.
@@ -201,7 +211,8 @@ fn the_detail_pane_explains_the_selected_alert() {
         update(&mut s, Intent::SelectNext.into());
     }
     let text = to_text(&draw(&s));
-    assert!(text.contains(r#"silenced by  {alertname="MLModelDrift"} by bob@ops: "retraining tonight""#), "{text}");
+    assert!(text.contains(r#"silenced by  {alertname="MLModelDrift"} by bob@ops:"#), "{text}");
+    assert!(text.contains(r#""retraining tonight", ends 23:03:20 UTC (in 50m)"#), "{text}");
 }
 
 #[test]
@@ -220,12 +231,16 @@ fn the_silence_editor_shows_what_it_would_mute() {
 fn hostile_labels_render_as_harmless_visible_text() {
     let mut evil = alert("e1", "Evil\x1b[2J", "critical", "svc\x1b]52;c;cm0gLXJmIC8=\x07", 1);
     evil.annotations.insert("summary".into(), "clear\x1b[H\x1b[2Jscreen\r\nnext\u{202e}txt".into());
-    evil.labels.insert("team\x1b[31m".into(), "\x9b31m".into());
+    evil.labels.insert("team\x1b[31m".into(), "\u{9b}31m".into());
     let mut s = state_with(160, 48, vec![evil], vec![], vec![]);
     update(&mut s, Intent::SelectFirst.into());
     let buf = draw(&s);
     for cell in buf.content() {
-        assert!(!cell.symbol().chars().any(|c| c.is_control()), "a control character reached a cell: {:?}", cell.symbol());
+        assert!(
+            !cell.symbol().chars().any(|c| c.is_control()),
+            "a control character reached a cell: {:?}",
+            cell.symbol()
+        );
         assert!(!cell.symbol().contains('\u{202e}'));
     }
     let text = to_text(&buf);

@@ -39,6 +39,17 @@ pub fn clock_time(state: &State, t_ms: i64) -> String {
     }
 }
 
+/// Prometheus writes alert values as `8e-02`: show them as numbers people read (`0.08`).
+fn value_text(v: &str) -> String {
+    match crate::sources::prometheus::parse_value(v) {
+        Some(x) if x.is_finite() => {
+            let s = format!("{:.4}", x);
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        }
+        _ => sanitize(v).into_owned(),
+    }
+}
+
 pub fn severity_style(a: &AlertsState, theme: &Theme, severity: &str) -> Style {
     theme.style(a.settings.role(severity))
 }
@@ -106,10 +117,14 @@ fn filter_bar<'a>(a: &AlertsState, theme: &Theme, width: u16) -> Line<'a> {
             ));
             spans.push(Span::styled(sanitize(&after).into_owned(), theme.style(Role::Accent)));
         }
-        None if a.bar.text.is_empty() => spans.push(Span::styled(
-            "none (press / to filter: severity=\"critical\", service=~\"agente.*\", or text)",
-            theme.style(Role::Muted),
-        )),
+        None if a.bar.text.is_empty() => {
+            let hint = if width >= 120 {
+                "none (press / to filter: severity=\"critical\", service=~\"agente.*\", or text)"
+            } else {
+                "none (/ to filter)"
+            };
+            spans.push(Span::styled(hint, theme.style(Role::Muted)))
+        }
         None => spans.push(Span::styled(sanitize(&a.bar.text).into_owned(), theme.style(Role::Accent))),
     }
     let v = &a.view;
@@ -145,7 +160,7 @@ fn where_labels(labels: &Labels) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for k in ["service", "job", "instance"] {
         if let Some(v) = labels.get(k) {
-            if !parts.contains(&v.as_str()) {
+            if !v.is_empty() && !parts.contains(&v.as_str()) {
                 parts.push(v);
             }
         }
@@ -376,7 +391,7 @@ fn alert_detail<'a>(s: &Shown, a: &AlertsState, state: &State, theme: &Theme) ->
     annotations(&al.annotations, theme, &mut out);
     let mut started = format!("{} ({} ago)", clock_time(state, al.starts_at_ms), age(state.now_ms, al.starts_at_ms));
     if let Some(v) = &s.value {
-        started.push_str(&format!("   value {}", sanitize(v)));
+        started.push_str(&format!("   value {}", value_text(v)));
     }
     out.push(kv("started", started, theme, Role::Text));
     rule_lines(&al.labels, a, theme, &mut out);
@@ -442,7 +457,7 @@ fn pending_detail<'a>(p: &PromAlert, a: &AlertsState, state: &State, theme: &The
     if let Some(t) = p.active_at_ms {
         out.push(kv(
             "active since",
-            format!("{} ({} ago)   value {}", clock_time(state, t), age(state.now_ms, t), sanitize(&p.value)),
+            format!("{} ({} ago)   value {}", clock_time(state, t), age(state.now_ms, t), value_text(&p.value)),
             theme,
             Role::Text,
         ));
