@@ -7,6 +7,10 @@ use std::collections::BTreeMap;
 
 pub type Labels = BTreeMap<String, String>;
 
+/// An alert shared between the feed that reported it and the list that shows it (no deep copies
+/// when 10,000 alerts are merged and regrouped on every answer).
+pub type Shared = std::sync::Arc<Alert>;
+
 /// Alertmanager's state of an alert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

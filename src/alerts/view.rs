@@ -4,14 +4,14 @@
 //! drawing a frame never sorts.
 
 use super::filter::Filter;
-use super::model::{Alert, AlertGroup, AmState, Labels, PromAlert, PromAlertState};
+use super::model::{Alert, AlertGroup, AmState, Labels, PromAlert, PromAlertState, Shared};
 use crate::config::AlertsSettings;
 use std::collections::{BTreeMap, HashMap};
 
 /// One alert as listed: merged over every Alertmanager that reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shown {
-    pub alert: Alert,
+    pub alert: Shared,
     /// Indexes of the Alertmanagers that report it (empty when it comes from Prometheus only).
     pub reported_by: Vec<usize>,
     /// Its value at the last evaluation, from Prometheus.
@@ -54,7 +54,7 @@ pub struct View {
 /// The inputs: each Alertmanager's last good alert list (None when it never answered or is down),
 /// the first answering instance's groups, and Prometheus's alerts.
 pub struct Inputs<'a> {
-    pub per_am: &'a [Option<&'a [Alert]>],
+    pub per_am: &'a [Option<&'a [Shared]>],
     pub groups: Option<&'a [AlertGroup]>,
     pub prom: Option<&'a [PromAlert]>,
     pub filter: &'a Filter,
@@ -63,9 +63,10 @@ pub struct Inputs<'a> {
 
 /// Merge by fingerprint: the entry with the newest `updatedAt` wins (it has the latest status), and
 /// every instance reporting it is listed.
-pub fn merge(per_am: &[Option<&[Alert]>]) -> Vec<(Alert, Vec<usize>)> {
-    let mut by_fp: HashMap<&str, usize> = HashMap::new();
-    let mut out: Vec<(Alert, Vec<usize>)> = Vec::new();
+pub fn merge(per_am: &[Option<&[Shared]>]) -> Vec<(Shared, Vec<usize>)> {
+    let mut by_fp: HashMap<&str, usize> =
+        HashMap::with_capacity(per_am.iter().flatten().map(|a| a.len()).max().unwrap_or(0));
+    let mut out: Vec<(Shared, Vec<usize>)> = Vec::new();
     for (i, alerts) in per_am.iter().enumerate() {
         for a in alerts.iter().flat_map(|a| a.iter()) {
             match by_fp.get(a.fingerprint.as_str()) {
@@ -97,8 +98,8 @@ pub fn label_fingerprint(labels: &Labels) -> String {
     format!("p{:015x}", h.finish() & 0x0fff_ffff_ffff_ffff)
 }
 
-fn from_prometheus(p: &PromAlert) -> Alert {
-    Alert {
+fn from_prometheus(p: &PromAlert) -> Shared {
+    Shared::new(Alert {
         fingerprint: label_fingerprint(&p.labels),
         labels: p.labels.clone(),
         annotations: p.annotations.clone(),
@@ -110,7 +111,7 @@ fn from_prometheus(p: &PromAlert) -> Alert {
         silenced_by: Vec::new(),
         inhibited_by: Vec::new(),
         receivers: Vec::new(),
-    }
+    })
 }
 
 fn title(labels: &Labels) -> String {
@@ -120,10 +121,20 @@ fn title(labels: &Labels) -> String {
     labels.iter().map(|(k, v)| format!("{k}={v:?}")).collect::<Vec<_>>().join(", ")
 }
 
+type GroupKey<'a> = (Option<usize>, Vec<&'a str>);
+
+/// The group of an alert: its Alertmanager group's index, else the values of the `by` labels.
+fn group_key<'a>(s: &'a Shown, am_group: &HashMap<&str, usize>, by: &[String]) -> GroupKey<'a> {
+    if let Some(gi) = am_group.get(s.alert.fingerprint.as_str()) {
+        return (Some(*gi), Vec::new());
+    }
+    (None, by.iter().map(|k| s.alert.labels.get(k).map_or("", String::as_str)).collect())
+}
+
 pub fn build(inp: Inputs<'_>) -> View {
     let settings = inp.settings;
     let any_am = inp.per_am.iter().any(Option::is_some);
-    let merged: Vec<(Alert, Vec<usize>)> = if any_am {
+    let merged: Vec<(Shared, Vec<usize>)> = if any_am {
         merge(inp.per_am)
     } else {
         // No Alertmanager answered (or none is configured): Prometheus's firing alerts stand in.
@@ -166,38 +177,50 @@ pub fn build(inp: Inputs<'_>) -> View {
         ))
     });
 
-    // Group key per alert: the configured labels, else the Alertmanager group it is in.
-    let am_group: HashMap<&str, &Labels> = match (settings.group_by.is_empty(), inp.groups) {
-        (true, Some(groups)) => {
-            groups.iter().flat_map(|g| g.fingerprints.iter().map(move |fp| (fp.as_str(), &g.labels))).collect()
-        }
+    // Group per alert: the Alertmanager group it is in (by index), else the configured labels'
+    // values. Keys borrow; a heading's text is made once per group.
+    let am_group: HashMap<&str, usize> = match (settings.group_by.is_empty(), inp.groups) {
+        (true, Some(groups)) => groups
+            .iter()
+            .enumerate()
+            .flat_map(|(gi, g)| g.fingerprints.iter().map(move |fp| (fp.as_str(), gi)))
+            .collect(),
         _ => HashMap::new(),
     };
     let by: Vec<String> =
         if settings.group_by.is_empty() { vec!["alertname".to_string()] } else { settings.group_by.clone() };
-    let key_of = |s: &Shown| -> Labels {
-        if let Some(l) = am_group.get(s.alert.fingerprint.as_str()) {
-            return (*l).clone();
-        }
-        by.iter().filter_map(|k| s.alert.labels.get(k).map(|v| (k.clone(), v.clone()))).collect()
-    };
+
     // Groups in order of their first (most urgent) alert; alerts keep their order inside.
-    let mut order: Vec<Labels> = Vec::new();
-    let mut members: HashMap<Labels, Vec<usize>> = HashMap::new();
+    let mut order: Vec<GroupKey> = Vec::new();
+    let mut members: HashMap<GroupKey, Vec<usize>> = HashMap::new();
     for (i, s) in alerts.iter().enumerate() {
-        let k = key_of(s);
+        let k = group_key(s, &am_group, &by);
         let m = members.entry(k.clone()).or_default();
         if m.is_empty() {
             order.push(k);
         }
         m.push(i);
     }
+    let group_title = |k: &GroupKey| -> String {
+        match (k.0, inp.groups) {
+            (Some(gi), Some(groups)) => title(&groups[gi].labels),
+            _ => {
+                let l: Labels = by
+                    .iter()
+                    .zip(&k.1)
+                    .filter(|(_, v)| !v.is_empty())
+                    .map(|(k, v)| (k.clone(), v.to_string()))
+                    .collect();
+                title(&l)
+            }
+        }
+    };
     let mut rows = Vec::with_capacity(alerts.len() + order.len() + 2);
     for k in &order {
         let m = &members[k];
         // A group of one needs no heading: its alert's row says it all.
         if m.len() > 1 {
-            rows.push(Row::Group { title: title(k), count: m.len(), rank: alerts[m[0]].rank });
+            rows.push(Row::Group { title: group_title(k), count: m.len(), rank: alerts[m[0]].rank });
         }
         rows.extend(m.iter().map(|&i| Row::Alert(i)));
     }
@@ -230,6 +253,10 @@ mod tests {
     use super::*;
     use crate::alerts::filter;
 
+    fn shared(v: Vec<Alert>) -> Vec<Shared> {
+        v.into_iter().map(Shared::new).collect()
+    }
+
     pub fn alert(fp: &str, name: &str, sev: &str, start: i64, updated: i64) -> Alert {
         let labels: Labels =
             [("alertname", name), ("severity", sev)].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -250,10 +277,10 @@ mod tests {
 
     #[test]
     fn ha_pair_merges_by_fingerprint_and_the_newest_status_wins() {
-        let a1 = vec![alert("f1", "A", "critical", 10, 100), alert("f2", "B", "high", 20, 100)];
+        let a1 = shared(vec![alert("f1", "A", "critical", 10, 100), alert("f2", "B", "high", 20, 100)]);
         let mut newer = alert("f1", "A", "critical", 10, 200);
         newer.state = AmState::Suppressed;
-        let a2 = vec![newer, alert("f3", "C", "medium", 30, 100)];
+        let a2 = shared(vec![newer, alert("f3", "C", "medium", 30, 100)]);
         let m = merge(&[Some(&a1), Some(&a2)]);
         assert_eq!(m.len(), 3);
         assert_eq!(m[0].1, [0, 1]);
@@ -266,12 +293,12 @@ mod tests {
     #[test]
     fn sorted_by_severity_then_newest_with_unknown_severities_last() {
         let s = AlertsSettings::default();
-        let a = vec![
+        let a = shared(vec![
             alert("1", "Old", "high", 10, 0),
             alert("2", "Crit", "critical", 5, 0),
             alert("3", "New", "high", 50, 0),
             alert("4", "Weird", "sev-9", 60, 0),
-        ];
+        ]);
         let f = Filter::default();
         let v = build(Inputs { per_am: &[Some(&a)], groups: None, prom: None, filter: &f, settings: &s });
         let names: Vec<&str> = v.alerts.iter().map(|s| s.alert.name()).collect();
@@ -287,7 +314,7 @@ mod tests {
     #[test]
     fn alertmanager_groups_and_filters_and_pending_apart() {
         let s = AlertsSettings::default();
-        let a = vec![alert("1", "A", "high", 10, 0), alert("2", "B", "high", 20, 0)];
+        let a = shared(vec![alert("1", "A", "high", 10, 0), alert("2", "B", "high", 20, 0)]);
         let g = vec![AlertGroup {
             labels: [("severity".to_string(), "high".to_string())].into(),
             receiver: "r".into(),

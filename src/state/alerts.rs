@@ -4,7 +4,7 @@
 use super::text::LineEdit;
 use crate::action::{AlertFeed, FetchError};
 use crate::alerts::filter::Filter;
-use crate::alerts::model::{Alert, AlertGroup, AmStatus, PromAlert, Rule, RuleGroup, Silence, SilenceState};
+use crate::alerts::model::{Alert, AlertGroup, AmStatus, PromAlert, Rule, RuleGroup, Shared, Silence, SilenceState};
 use crate::alerts::view::{self, Row, View};
 use crate::config::AlertsSettings;
 use std::collections::{HashMap, HashSet};
@@ -46,7 +46,7 @@ impl<T> Feed<T> {
 pub struct AmInstance {
     /// `host:port` of its URL, how it is named on screen.
     pub name: String,
-    pub alerts: Feed<Vec<Alert>>,
+    pub alerts: Feed<Vec<Shared>>,
     pub groups: Feed<Vec<AlertGroup>>,
     pub silences: Feed<Vec<Silence>>,
     pub status: Feed<AmStatus>,
@@ -156,7 +156,7 @@ impl AlertsState {
 
     /// Recompute the listed alerts, keeping the selection on the same alert when it is still there.
     pub fn rebuild(&mut self) {
-        let per_am: Vec<Option<&[Alert]>> = self.ams.iter().map(|a| a.alerts.live().map(Vec::as_slice)).collect();
+        let per_am: Vec<Option<&[Shared]>> = self.ams.iter().map(|a| a.alerts.live().map(Vec::as_slice)).collect();
         let groups = self.ams.iter().find_map(|a| a.groups.live()).map(Vec::as_slice);
         self.view = view::build(view::Inputs {
             per_am: &per_am,
@@ -260,41 +260,17 @@ impl AlertsState {
     /// Every alert currently reported, merged (for "would mute" counts).
     pub fn all_alerts(&self) -> Vec<&Alert> {
         let mut seen = HashSet::new();
-        self.ams.iter().filter_map(|a| a.alerts.live()).flatten().filter(|a| seen.insert(&a.fingerprint)).collect()
+        self.ams
+            .iter()
+            .filter_map(|a| a.alerts.live())
+            .flatten()
+            .filter(|a| seen.insert(a.fingerprint.as_str()))
+            .map(|a| &**a)
+            .collect()
     }
 
     pub fn all_alerts_owned(&self) -> Vec<Alert> {
         self.all_alerts().into_iter().cloned().collect()
-    }
-
-    /// Every alert firing now and not suppressed, before the filter: (fingerprint, name, detail).
-    pub fn view_unfiltered_firing(&self) -> Vec<(String, &str, String)> {
-        let detail = |labels: &crate::alerts::model::Labels| {
-            let sev = labels.get("severity").map_or("", String::as_str);
-            let what = ["service", "job", "instance"].iter().find_map(|k| labels.get(*k));
-            match what {
-                Some(w) => format!(" ({sev}, {w})"),
-                None => format!(" ({sev})"),
-            }
-        };
-        if self.ams.iter().any(|a| a.alerts.live().is_some()) {
-            return self
-                .all_alerts()
-                .into_iter()
-                .filter(|a| a.state != crate::alerts::model::AmState::Suppressed)
-                .map(|a| (a.fingerprint.clone(), a.name(), detail(&a.labels)))
-                .collect();
-        }
-        self.prom_alerts
-            .live()
-            .into_iter()
-            .flatten()
-            .filter(|p| p.state == crate::alerts::model::PromAlertState::Firing)
-            .map(|p| {
-                let name = p.labels.get("alertname").map_or("", String::as_str);
-                (view::label_fingerprint(&p.labels), name, detail(&p.labels))
-            })
-            .collect()
     }
 
     /// Whether every feed has answered once (what `snapshot --view alerts` waits for).
@@ -386,5 +362,40 @@ pub struct FeedRef<'a> {
 impl<'a> FeedRef<'a> {
     fn of<T>(f: &'a mut Feed<T>) -> FeedRef<'a> {
         FeedRef { next_due_ms: &mut f.next_due_ms, in_flight: &mut f.in_flight, issued: &mut f.issued }
+    }
+}
+
+/// Every alert firing now and not suppressed, before the filter, once each: (fingerprint, labels).
+/// From the Alertmanagers that answer, else Prometheus's firing alerts.
+pub fn firing_now<'a>(
+    ams: &'a [AmInstance],
+    prom: &'a Feed<Vec<PromAlert>>,
+) -> Vec<(std::borrow::Cow<'a, str>, &'a crate::alerts::model::Labels)> {
+    use crate::alerts::model::{AmState, PromAlertState};
+    if ams.iter().any(|a| a.alerts.live().is_some()) {
+        let mut seen = HashSet::new();
+        return ams
+            .iter()
+            .filter_map(|a| a.alerts.live())
+            .flatten()
+            .filter(|a| a.state != AmState::Suppressed && seen.insert(a.fingerprint.as_str()))
+            .map(|a| (std::borrow::Cow::Borrowed(a.fingerprint.as_str()), &a.labels))
+            .collect();
+    }
+    prom.live()
+        .into_iter()
+        .flatten()
+        .filter(|p| p.state == PromAlertState::Firing)
+        .map(|p| (std::borrow::Cow::Owned(view::label_fingerprint(&p.labels)), &p.labels))
+        .collect()
+}
+
+/// `ServiceDown (critical, agente_negocio)`: an alert in a few words, for the status line.
+pub fn describe(labels: &crate::alerts::model::Labels) -> String {
+    let name = labels.get("alertname").map_or("", String::as_str);
+    let sev = labels.get("severity").map_or("", String::as_str);
+    match ["service", "job", "instance"].iter().find_map(|k| labels.get(*k).filter(|v| !v.is_empty())) {
+        Some(w) => format!("{name} ({sev}, {w})"),
+        None => format!("{name} ({sev})"),
     }
 }

@@ -3,12 +3,12 @@
 //! silences. Pure like the rest of `update`: writes go out as effects.
 
 use super::set_status;
-use crate::action::{AlertFeed, AlertsData, AlertsResult, Intent, TextOp, WriteResult};
+use crate::action::{AlertFeed, AlertsData, AlertsResult, FetchError, Intent, TextOp, WriteResult};
 use crate::alerts::filter::{self, format_matchers};
-use crate::alerts::model::{AmState, NewSilence, SilenceState};
+use crate::alerts::model::{AmState, NewSilence, Shared, SilenceState};
 use crate::alerts::silence;
 use crate::effect::{Effect, SilenceOp};
-use crate::state::alerts::{Confirm, Field, SilenceEditor};
+use crate::state::alerts::{Confirm, Feed, Field, SilenceEditor};
 use crate::state::text::LineEdit;
 use crate::state::{Page, State};
 
@@ -53,62 +53,75 @@ pub fn refetch(state: &mut State) {
     }
 }
 
+/// Store one answer in its feed. Returns whether what it holds changed (false for a late answer).
+fn store<T: PartialEq>(
+    feed: &mut Feed<T>,
+    generation: u64,
+    at_ms: i64,
+    next_due: i64,
+    outcome: Result<Option<T>, FetchError>,
+) -> bool {
+    if generation < feed.issued {
+        return false;
+    }
+    feed.in_flight = false;
+    feed.next_due_ms = next_due;
+    feed.answered = true;
+    match outcome {
+        Ok(Some(data)) => {
+            let same = feed.data.as_ref() == Some(&data) && feed.error.is_none();
+            feed.data = Some(data);
+            feed.at_ms = at_ms;
+            feed.error = None;
+            !same
+        }
+        // An answer of another kind than the feed's: nothing to store.
+        Ok(None) => false,
+        Err(e) => {
+            let changed = feed.error.as_ref() != Some(&e);
+            feed.error = Some(e);
+            changed
+        }
+    }
+}
+
 /// Store a feed's answer; rebuild the list, announce new alerts, redraw only if something changed.
 pub fn apply(state: &mut State, r: AlertsResult) -> Vec<Effect> {
     let next_due = r.at_ms + interval(state, r.feed);
+    let (g, at) = (r.generation, r.at_ms);
     let a = &mut state.alerts;
-    macro_rules! store {
-        ($feed:expr, $variant:ident, $field:ident) => {{
-            let feed = $feed;
-            if r.generation < feed.issued {
-                return Vec::new();
-            }
-            feed.in_flight = false;
-            feed.next_due_ms = next_due;
-            feed.answered = true;
-            let before = (feed.error.clone(), feed.data.is_some());
-            match r.outcome {
-                Ok(AlertsData::$variant { $field }) => {
-                    let same = feed.data.as_ref() == Some(&$field) && feed.error.is_none();
-                    feed.data = Some($field);
-                    feed.at_ms = r.at_ms;
-                    feed.error = None;
-                    !same
-                }
-                Ok(_) => false,
-                Err(e) => {
-                    feed.error = Some(e);
-                    (feed.error.clone(), feed.data.is_some()) != before
-                }
-            }
-        }};
+    macro_rules! pick {
+        ($variant:ident, $field:ident) => {
+            r.outcome.map(|d| match d {
+                AlertsData::$variant { $field } => Some($field),
+                _ => None,
+            })
+        };
     }
     let changed = match r.feed {
-        AlertFeed::AmAlerts(i) => match a.ams.get_mut(i) {
-            Some(am) => store!(&mut am.alerts, Alerts, alerts),
-            None => false,
-        },
-        AlertFeed::AmGroups(i) => match a.ams.get_mut(i) {
-            Some(am) => store!(&mut am.groups, Groups, groups),
-            None => false,
-        },
-        AlertFeed::AmSilences(i) => match a.ams.get_mut(i) {
-            Some(am) => store!(&mut am.silences, Silences, silences),
-            None => false,
-        },
-        AlertFeed::AmStatus(i) => match a.ams.get_mut(i) {
-            Some(am) => store!(&mut am.status, Status, status),
-            None => false,
-        },
-        AlertFeed::PromAlerts => store!(&mut a.prom_alerts, PromAlerts, alerts),
-        AlertFeed::PromRules => store!(&mut a.rules, Rules, groups),
+        AlertFeed::AmAlerts(i) => a.ams.get_mut(i).is_some_and(|am| {
+            // Shared from here on: merging and regrouping never copy an alert.
+            let data = pick!(Alerts, alerts).map(|o| o.map(|v| v.into_iter().map(Shared::new).collect()));
+            store(&mut am.alerts, g, at, next_due, data)
+        }),
+        AlertFeed::AmGroups(i) => {
+            a.ams.get_mut(i).is_some_and(|am| store(&mut am.groups, g, at, next_due, pick!(Groups, groups)))
+        }
+        AlertFeed::AmSilences(i) => {
+            a.ams.get_mut(i).is_some_and(|am| store(&mut am.silences, g, at, next_due, pick!(Silences, silences)))
+        }
+        AlertFeed::AmStatus(i) => {
+            a.ams.get_mut(i).is_some_and(|am| store(&mut am.status, g, at, next_due, pick!(Status, status)))
+        }
+        AlertFeed::PromAlerts => store(&mut a.prom_alerts, g, at, next_due, pick!(PromAlerts, alerts)),
+        AlertFeed::PromRules => store(&mut a.rules, g, at, next_due, pick!(Rules, groups)),
     };
     if !changed {
         return Vec::new();
     }
-    let before = (a.view.clone(), a.selected);
+    let (old, selected) = (std::mem::take(&mut a.view), a.selected);
     a.rebuild();
-    if a.view != before.0 || a.selected != before.1 || state.page == Page::Alerts {
+    if a.view != old || a.selected != selected || state.page == Page::Alerts {
         state.dirty = true;
     }
     if state.alerts.editor.is_some() {
@@ -123,32 +136,33 @@ pub fn apply(state: &mut State, r: AlertsResult) -> Vec<Effect> {
 /// Note alerts that started firing since the last answer: highlight them for a minute, say so in the
 /// status line, and ring the bell when asked to. The first complete answer only primes the list.
 fn announce_new(state: &mut State) -> Vec<Effect> {
-    let a = &mut state.alerts;
-    let all_answered = a.ams.iter().all(|m| m.alerts.answered) && (!a.ams.is_empty() || a.prom_alerts.answered);
-    let firing: Vec<(String, String, String)> =
-        a.view_unfiltered_firing().into_iter().map(|(fp, name, detail)| (fp, name.to_string(), detail)).collect();
     let now = state.now_ms;
+    let crate::state::alerts::AlertsState { ams, prom_alerts, seen, new_at, primed, settings, .. } = &mut state.alerts;
+    let all_answered = ams.iter().all(|m| m.alerts.answered) && (!ams.is_empty() || prom_alerts.answered);
+    let firing = crate::state::alerts::firing_now(ams, prom_alerts);
     let mut fresh = Vec::new();
-    for (fp, name, detail) in &firing {
-        if !a.seen.contains(fp) {
-            if a.primed {
-                a.new_at.insert(fp.clone(), now);
-                fresh.push(format!("{name}{detail}"));
+    for (fp, labels) in &firing {
+        if !seen.contains(fp.as_ref()) {
+            if *primed {
+                new_at.insert(fp.to_string(), now);
+                fresh.push(crate::state::alerts::describe(labels));
             }
-            a.seen.insert(fp.clone());
+            seen.insert(fp.to_string());
         }
     }
     // Forget resolved ones, so a re-fire is announced again.
-    let current: std::collections::HashSet<&str> = firing.iter().map(|(fp, _, _)| fp.as_str()).collect();
-    a.seen.retain(|fp| current.contains(fp.as_str()));
-    a.new_at.retain(|fp, t| current.contains(fp.as_str()) && now - *t < 3_600_000);
-    if all_answered {
-        a.primed = true;
+    if seen.len() > firing.len() || new_at.len() > firing.len() {
+        let current: std::collections::HashSet<&str> = firing.iter().map(|(fp, _)| fp.as_ref()).collect();
+        seen.retain(|fp| current.contains(fp.as_str()));
+        new_at.retain(|fp, t| current.contains(fp.as_str()) && now - *t < 3_600_000);
     }
+    if all_answered {
+        *primed = true;
+    }
+    let bell = settings.bell;
     if fresh.is_empty() {
         return Vec::new();
     }
-    let bell = a.settings.bell;
     let text = if fresh.len() == 1 {
         format!("new alert firing: {}", fresh[0])
     } else {
