@@ -129,7 +129,7 @@ fn benches(c: &mut Criterion) {
     c.bench_function("alerts view: one filter keystroke + render with 10,000 alerts", |b| {
         b.iter(|| {
             k += 1;
-            let op = if k % 2 == 0 { TextOp::Backspace } else { TextOp::Insert(' ') };
+            let op = if k.is_multiple_of(2) { TextOp::Backspace } else { TextOp::Insert(' ') };
             update(&mut s, Action::Text { op });
             black_box(render(&s, &theme, &keymap))
         })
