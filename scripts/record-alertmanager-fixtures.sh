@@ -11,6 +11,8 @@
 #     an hourly group most likely not evaluated yet;
 #     it scrapes itself and a port where nothing listens (job `agente_deposito`, so `up == 0` fires
 #     ServiceDown), and sends its alerts to A and B.
+# Prometheus resends every second (`--rules.alert.resend-delay=1s`): an alert that fired before it
+# knew its Alertmanagers is dropped, and would otherwise come back only a minute later.
 # Then posts alerts straight to A (one inhibited by ServiceDown, one to be silenced), creates silences
 # (active, pending, expired), and saves raw bodies with curl as tests/fixtures/alertmanager/NAME.json
 # (NAME.txt when the body is not JSON) and the HTTP status code as NAME.status, and regenerates the
@@ -183,7 +185,8 @@ scrape_configs:
       - targets: ['127.0.0.1:$DEAD_PORT']
 EOF
 "$PROM" "--config.file=$WORK/prometheus.yml" "--storage.tsdb.path=$WORK/prom-data" \
-    "--web.listen-address=127.0.0.1:$PROM_PORT" "--web.external-url=http://127.0.0.1:$PROM_PORT/" >"$WORK/prometheus.log" 2>&1 &
+    "--web.listen-address=127.0.0.1:$PROM_PORT" "--web.external-url=http://127.0.0.1:$PROM_PORT/" \
+    "--rules.alert.resend-delay=1s" >"$WORK/prometheus.log" 2>&1 &
 PIDS+=($!)
 
 A="http://127.0.0.1:$AM_A"

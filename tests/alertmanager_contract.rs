@@ -17,6 +17,7 @@ use centinela::config::{Dur, PromSource};
 use centinela::sources::alertmanager::AmClient;
 use centinela::sources::prometheus::PromClient;
 use common::alertmanager::RealAlertmanager;
+use common::prometheus::{free_port, RealPrometheus};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -200,7 +201,11 @@ async fn alerts_decode_with_states_silences_and_inhibitions() {
 
     let latency = by_name("HighLatency");
     assert_eq!(latency.state, AmState::Suppressed);
-    assert_eq!(latency.inhibited_by, [down.fingerprint.clone()], "inhibited by ServiceDown on the same service");
+    assert_eq!(
+        latency.inhibited_by,
+        std::slice::from_ref(&down.fingerprint),
+        "inhibited by ServiceDown on the same service"
+    );
     assert!(latency.silenced_by.is_empty());
 
     let stock = by_name("StockCritico");
@@ -808,4 +813,69 @@ async fn live_a_silence_created_on_one_peer_is_seen_on_the_other() {
         ca.silences().await.ok()?.into_iter().find(|s| s.id == id && s.state == SilenceState::Expired)
     })
     .await;
+}
+
+const EXAMPLE_RULES: &str = include_str!("../examples/minimarket/alerts.yml");
+
+/// The example rules with every `for:` at `0s` and every group `interval:` at `1s`, so they fire at once
+/// (as the rule file's header documents).
+fn fast_rules(rules: &str) -> String {
+    let r = regex::Regex::new(r"(?m)^(\s+)for: .*$").unwrap().replace_all(rules, "${1}for: 0s");
+    regex::Regex::new(r"(?m)^(\s+)interval: .*$").unwrap().replace_all(&r, "${1}interval: 1s").into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_the_example_rules_fire_into_the_example_routes_and_inhibitions() {
+    let real = RealAlertmanager::start(EXAMPLE_CONFIG);
+    let rules_dir = tempfile::tempdir().unwrap();
+    let rules = rules_dir.path().join("alerts.yml");
+    std::fs::write(&rules, fast_rules(EXAMPLE_RULES)).unwrap();
+    // A service that is down: nothing listens on its port.
+    let scrape =
+        format!("  - job_name: agente_deposito\n    static_configs:\n      - targets: ['127.0.0.1:{}']\n", free_port());
+    let alerting = format!(
+        "rule_files:\n  - '{}'\nalerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['{}']\n",
+        rules.display(),
+        real.url.trim_start_matches("http://")
+    );
+    // An alert that fires before Prometheus has set up its Alertmanagers is dropped and resent only after
+    // the resend delay (1 m by default): resend every second.
+    let p = RealPrometheus::start_with_args(&scrape, &alerting, &["--rules.alert.resend-delay=1s"]);
+    let (c, pc) = (am(&real.url), prom(&p.url));
+    // Its latency alert, as another rule would send it: the ServiceDown inhibition must catch it.
+    real.post_alerts(&json!([{
+        "labels": {"alertname": "HighLatency", "severity": "high", "service": "agente_deposito"},
+        "endsAt": (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339(),
+    }]))
+    .await;
+
+    let (down, latency) = eventually("ServiceDown from Prometheus inhibiting HighLatency", &real, || async {
+        let alerts = c.alerts().await.ok()?;
+        let down = alerts.iter().find(|a| a.name() == "ServiceDown")?.clone();
+        let latency = alerts.iter().find(|a| a.name() == "HighLatency")?.clone();
+        (!latency.inhibited_by.is_empty()).then_some((down, latency))
+    })
+    .await;
+    assert_eq!(down.labels["service"], "agente_deposito", "`service` templated from `job`");
+    assert_eq!(down.labels["severity"], "critical");
+    assert_eq!(down.receivers, ["critical", "general"]);
+    assert_eq!(latency.state, AmState::Suppressed);
+    assert_eq!(latency.inhibited_by, [down.fingerprint]);
+    eventually("the Watchdog, active", &real, || async {
+        let alerts = c.alerts().await.ok()?;
+        let w = alerts.into_iter().find(|a| a.name() == "Watchdog")?;
+        (w.state == AmState::Active && w.receivers == ["watchdog"]).then_some(())
+    })
+    .await;
+
+    // Every example rule evaluates against a real Prometheus without error.
+    let groups = pc.rules().await.unwrap();
+    let all: Vec<_> = groups.iter().flat_map(|g| &g.rules).collect();
+    assert_eq!(all.len(), 16, "15 Mini Market alerts and the Watchdog");
+    for r in &all {
+        assert_ne!(r.health, "err", "{}: {}", r.name, r.last_error);
+        assert_eq!(r.for_s, 0.0, "{}: `for` rewritten", r.name);
+    }
+    let firing = pc.alerts().await.unwrap();
+    assert!(firing.iter().any(|a| a.labels["alertname"] == "ServiceDown" && a.state == PromAlertState::Firing));
 }
