@@ -1,7 +1,8 @@
 //! Alertmanager API v2 client: alerts, groups, silences (list, create, expire) and status.
 //!
-//! Errors: Alertmanager answers a bad request with a plain-text body (a 400 "silence invalid: …"), and
-//! its proxies with HTML; both become one line that quotes the backend, never a decoding error.
+//! Errors: Alertmanager answers a bad request with a JSON string body (a 400 `"silence invalid: …"`) or a
+//! `{"code","message"}` object (422), and its proxies with HTML; all become one line that quotes the
+//! backend, never a decoding error.
 
 use crate::action::{FetchError, FetchErrorKind};
 use crate::alerts::model::{
@@ -186,10 +187,13 @@ fn silence(s: RawSilence) -> Silence {
     }
 }
 
-/// Go's duration text (`1h2m3.5s`) in ms, for `uptime`… which is in fact an RFC 3339 start time in
-/// Alertmanager 0.25; both are accepted.
+/// How long the Alertmanager has been up, in ms. `uptime` is in fact the RFC 3339 *start* time in
+/// Alertmanager 0.25 (the uptime is now minus that); a duration text (`1h2m3s`) is accepted too.
 fn uptime_ms(s: &str) -> Option<i64> {
-    parse_time(s).or_else(|| humantime::parse_duration(s).ok().map(|d| -(d.as_millis() as i64)))
+    match parse_time(s) {
+        Some(start) => Some((chrono::Utc::now().timestamp_millis() - start).max(0)),
+        None => humantime::parse_duration(s).ok().map(|d| d.as_millis() as i64),
+    }
 }
 
 impl AmClient {
@@ -208,9 +212,11 @@ impl AmClient {
             message: Option<String>,
             error: Option<String>,
         }
+        // Alertmanager 0.25 sends its own 400s and 500s as a bare JSON string
+        // (`"silence not found"`), its validation errors as `{"code":…,"message":…}`.
         let said = match serde_json::from_slice::<Msg>(body) {
             Ok(Msg { message: Some(m), .. } | Msg { error: Some(m), .. }) => m,
-            Ok(_) | Err(_) => http::body_excerpt(body),
+            Ok(_) | Err(_) => serde_json::from_slice::<String>(body).unwrap_or_else(|_| http::body_excerpt(body)),
         };
         let kind = if (400..500).contains(&status) { FetchErrorKind::Api } else { FetchErrorKind::Http };
         err(kind, format!("{} answered HTTP {status}: {said}", self.conn.shown))

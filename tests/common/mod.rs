@@ -7,6 +7,7 @@ use centinela::sources::prometheus::{Labels, QueryData, Sample, Series};
 use centinela::state::State;
 use centinela::update::update;
 
+pub mod alertmanager;
 pub mod prometheus;
 
 /// 2023-11-14 22:13:20 UTC: a fixed "now" so frames are identical run to run.

@@ -36,6 +36,11 @@ pub fn free_port() -> u16 {
 impl RealPrometheus {
     /// `scrape_configs` is the YAML list body (already indented by two spaces per level).
     pub fn start(scrape_configs: &str, extra_config: &str) -> RealPrometheus {
+        Self::start_with_args(scrape_configs, extra_config, &[])
+    }
+
+    /// [`start`](Self::start) with extra command-line flags (e.g. `--rules.alert.resend-delay=1s`).
+    pub fn start_with_args(scrape_configs: &str, extra_config: &str, args: &[&str]) -> RealPrometheus {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         let cfg = dir.path().join("prometheus.yml");
@@ -50,6 +55,7 @@ impl RealPrometheus {
             .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .arg("--web.enable-lifecycle")
+            .args(args)
             .current_dir(dir.path())
             .stdout(Stdio::null())
             .stderr(log)
