@@ -17,7 +17,7 @@ use centinela::config::{Dur, PromSource};
 use centinela::sources::alertmanager::AmClient;
 use centinela::sources::prometheus::PromClient;
 use common::alertmanager::RealAlertmanager;
-use common::prometheus::{free_port, RealPrometheus};
+use common::prometheus::{fast_rules, free_port, RealPrometheus};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -816,13 +816,6 @@ async fn live_a_silence_created_on_one_peer_is_seen_on_the_other() {
 }
 
 const EXAMPLE_RULES: &str = include_str!("../examples/minimarket/alerts.yml");
-
-/// The example rules with every `for:` at `0s` and every group `interval:` at `1s`, so they fire at once
-/// (as the rule file's header documents).
-fn fast_rules(rules: &str) -> String {
-    let r = regex::Regex::new(r"(?m)^(\s+)for: .*$").unwrap().replace_all(rules, "${1}for: 0s");
-    regex::Regex::new(r"(?m)^(\s+)interval: .*$").unwrap().replace_all(&r, "${1}interval: 1s").into_owned()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_the_example_rules_fire_into_the_example_routes_and_inhibitions() {

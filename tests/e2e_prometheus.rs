@@ -6,21 +6,8 @@ mod common;
 use centinela::action::FetchErrorKind;
 use centinela::config::PromSource;
 use centinela::sources::prometheus::{range_params, PromClient, QueryData};
-use common::prometheus::RealPrometheus;
+use common::prometheus::{scrape_configs, RealPrometheus};
 use std::time::Duration;
-
-fn scrape_configs(services: &[centinela::demo::DemoService]) -> String {
-    let mut s = String::new();
-    for svc in services {
-        s.push_str(&format!(
-            "  - job_name: '{job}'\n    static_configs:\n      - targets: ['{addr}']\n    relabel_configs:\n      - target_label: instance\n        replacement: '{inst}'\n      - target_label: service\n        replacement: '{job}'\n",
-            job = svc.job,
-            addr = svc.addr,
-            inst = svc.instance
-        ));
-    }
-    s
-}
 
 async fn wait_for(client: &PromClient, expr: &str, want_series: usize) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);

@@ -96,3 +96,25 @@ impl Drop for RealPrometheus {
         let _ = self.child.wait();
     }
 }
+
+/// Scrape configs for the demo's simulated services, labelled as the Mini Market's prometheus.yml
+/// labels them (job, instance, service).
+pub fn scrape_configs(services: &[centinela::demo::DemoService]) -> String {
+    let mut s = String::new();
+    for svc in services {
+        s.push_str(&format!(
+            "  - job_name: '{job}'\n    static_configs:\n      - targets: ['{addr}']\n    relabel_configs:\n      - target_label: instance\n        replacement: '{inst}'\n      - target_label: service\n        replacement: '{job}'\n",
+            job = svc.job,
+            addr = svc.addr,
+            inst = svc.instance
+        ));
+    }
+    s
+}
+
+/// The example rules with every `for:` at `0s` and every group `interval:` at `1s`, so they fire at once
+/// (as the rule file's header documents).
+pub fn fast_rules(rules: &str) -> String {
+    let r = regex::Regex::new(r"(?m)^(\s+)for: .*$").unwrap().replace_all(rules, "${1}for: 0s");
+    regex::Regex::new(r"(?m)^(\s+)interval: .*$").unwrap().replace_all(&r, "${1}interval: 1s").into_owned()
+}
