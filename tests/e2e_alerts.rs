@@ -134,9 +134,6 @@ async fn an_incident_shows_and_is_acknowledged_and_silences_work_against_the_rea
         s.alerts.view.alerts.iter().any(|a| a.alert.name() == "ServiceDown" && a.alert.state == AmState::Suppressed)
     };
     assert!(drive(&mut engine, 30, muted).await, "the acknowledgement never muted the alert");
-    let status = engine.state.status.as_ref().map(|s| s.text.clone()).unwrap_or_default();
-    assert!(status.starts_with("acknowledged ServiceDown for 30m"), "{status}");
-
     // Alertmanager itself has the silence, with centinela's matchers and comment.
     let client = AmClient::new(&PromSource::new(&am.url)).unwrap();
     let silences = client.silences().await.unwrap();
