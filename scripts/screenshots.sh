@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates screenshots/ from the demo through the normal render path (`centinela snapshot`):
-# an SVG and a plain-text frame of every dashboard at 160x48, and the System dashboard at 80x24.
+# an SVG and a plain-text frame of the alerts view and every dashboard at 160x48, and the System
+# dashboard and the alerts view at 80x24.
 # PNGs too when rsvg-convert is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,12 +11,15 @@ mkdir -p screenshots
 # Let the demo's scripted incident develop (ML latency from 20 s, agente_negocio down at 40 s) by
 # starting the scenario 60 s in the past.
 export CENTINELA_DEMO_OFFSET=60s
-for view in system security business ml performance; do
+for view in alerts system security business ml performance; do
   "$bin" snapshot --demo --view "$view" --size 160x48 --format svg > "screenshots/$view.svg"
   "$bin" snapshot --demo --view "$view" --size 160x48 --format text > "screenshots/$view.txt"
 done
 "$bin" snapshot --demo --view system --size 80x24 --format svg > screenshots/system-80x24.svg
 "$bin" snapshot --demo --view system --size 80x24 --format text > screenshots/system-80x24.txt
+"$bin" snapshot --demo --view alerts --size 80x24 --format svg > screenshots/alerts-80x24.svg
+"$bin" snapshot --demo --view alerts --size 80x24 --format text > screenshots/alerts-80x24.txt
+"$bin" snapshot --demo --view silences --size 160x48 --format text > screenshots/silences.txt
 if command -v rsvg-convert >/dev/null 2>&1; then
   for f in screenshots/*.svg; do rsvg-convert "$f" -o "${f%.svg}.png"; done
 fi
