@@ -117,3 +117,44 @@ pub fn translate(state: &State, keymap: &Keymap, key: Key) -> Option<Action> {
     let ctx: Context = state.key_context();
     keymap.resolve(ctx, key).map(Action::from)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::Intent;
+    use crate::state::alerts::Confirm;
+
+    fn state() -> State {
+        let c = crate::config::load_str(
+            "t.toml",
+            "[[environment]]\nname = \"p\"\nprometheus = { url = \"http://x\" }\n[[dashboard]]\nname = \"D\"\n\
+             [[dashboard.panel]]\ntitle = \"P\"\nkind = \"stat\"\nquery = [{ expr = \"up\" }]\n",
+        )
+        .unwrap();
+        State::new(&c, "p", false, 0)
+    }
+
+    #[test]
+    fn keys_mean_what_the_mode_says() {
+        let km = Keymap::load(None).unwrap();
+        let mut s = state();
+        let k = |c: char| Key::char(c);
+        // On a dashboard `j` moves focus; in the alerts view it selects the next alert.
+        assert_eq!(translate(&s, &km, k('j')), Some(Intent::FocusDown.into()));
+        s.page = crate::state::Page::Alerts;
+        assert_eq!(translate(&s, &km, k('j')), Some(Intent::SelectNext.into()));
+        assert_eq!(translate(&s, &km, k('q')), Some(Intent::Quit.into()), "global keys still work");
+        // While the filter bar has the keyboard, `q` is a letter and esc cancels.
+        s.alerts.bar.edit = Some(Default::default());
+        assert_eq!(translate(&s, &km, k('q')), Some(Action::Text { op: TextOp::Insert('q') }));
+        assert_eq!(translate(&s, &km, Key::plain(KeyCodeOrd::Esc)), Some(Action::Text { op: TextOp::Cancel }));
+        let ctrl_c = Key { ctrl: true, ..k('c') };
+        assert_eq!(translate(&s, &km, ctrl_c), Some(Action::Text { op: TextOp::Cancel }));
+        s.alerts.bar.edit = None;
+        // A question takes only yes or no.
+        s.alerts.confirm = Some(Confirm::ExpireSilence { id: "x".into(), summary: "s".into() });
+        assert_eq!(translate(&s, &km, k('y')), Some(Intent::Confirm.into()));
+        assert_eq!(translate(&s, &km, k('n')), Some(Intent::Back.into()));
+        assert_eq!(translate(&s, &km, k('q')), None);
+    }
+}

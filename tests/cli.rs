@@ -139,3 +139,19 @@ fn unknown_views_are_named() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no view named `nope`; available: Overview"));
 }
+
+#[test]
+fn snapshot_of_the_alerts_view_in_the_demo() {
+    let home = tempfile::tempdir().unwrap();
+    let out = centinela(&home)
+        .env("CENTINELA_DEMO_OFFSET", "60s")
+        .args(["snapshot", "--demo", "--view", "alerts", "--size", "120x30", "--wait", "10s"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.contains("ServiceDown")).unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains("critical") && line.contains("2/2"), "reported by both demo Alertmanagers: {line}");
+    assert!(text.contains("inhibited"), "{text}");
+    assert!(text.lines().next().unwrap().contains(" 2C 2H 1M "), "counts by severity, short at 120 columns: {text}");
+}

@@ -196,6 +196,19 @@ fn draw_list(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let offset = a.selected.saturating_sub(h / 2).min(rows.len().saturating_sub(h));
     let w = inner.width as usize;
     let multi = a.ams.len() > 1;
+    // The name column is as wide as the longest name in sight (8 to 24 columns).
+    let name_w = rows
+        .iter()
+        .skip(offset)
+        .take(h)
+        .filter_map(|r| match r {
+            Row::Alert(k) => Some(a.view.alerts[*k].alert.name().chars().count()),
+            Row::PendingAlert(k) => a.view.pending[*k].labels.get("alertname").map(|n| n.chars().count()),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(8)
+        .clamp(8, 24);
     let lines: Vec<Line> = rows
         .iter()
         .enumerate()
@@ -215,12 +228,12 @@ fn draw_list(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                         Span::styled(format!("  {count}"), theme.style(Role::Muted)),
                     ])
                 }
-                Row::Alert(k) => alert_line(&a.view.alerts[*k], a, state, theme, w, multi),
+                Row::Alert(k) => alert_line(&a.view.alerts[*k], a, state, theme, (w, name_w), multi),
                 Row::Pending { count } => Line::styled(
                     format!("▾ pending: true but not yet for their `for` duration  {count}"),
                     theme.style(Role::Muted).add_modifier(Modifier::BOLD),
                 ),
-                Row::PendingAlert(k) => pending_line(&a.view.pending[*k], a, state, theme, w),
+                Row::PendingAlert(k) => pending_line(&a.view.pending[*k], a, state, theme, (w, name_w)),
             };
             if i == a.selected {
                 line.patch_style(Style::default().add_modifier(Modifier::REVERSED))
@@ -232,7 +245,15 @@ fn draw_list(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-fn alert_line<'a>(s: &Shown, a: &AlertsState, state: &State, theme: &Theme, w: usize, multi: bool) -> Line<'a> {
+/// `widths` = (the row's width, the name column's width).
+fn alert_line<'a>(
+    s: &Shown,
+    a: &AlertsState,
+    state: &State,
+    theme: &Theme,
+    (w, name_w): (usize, usize),
+    multi: bool,
+) -> Line<'a> {
     let al = &s.alert;
     let sev = severity_style(a, theme, al.severity());
     let dim = s.suppressed();
@@ -241,7 +262,7 @@ fn alert_line<'a>(s: &Shown, a: &AlertsState, state: &State, theme: &Theme, w: u
     let mut spans = vec![
         Span::styled(if dim { "  ○ " } else { "  ● " }, sev),
         Span::styled(pad(al.severity(), 9), if dim { theme.style(Role::Muted) } else { sev }),
-        Span::styled(pad(al.name(), 22), text.add_modifier(Modifier::BOLD)),
+        Span::styled(pad(al.name(), name_w), text.add_modifier(Modifier::BOLD)),
         Span::raw(" "),
     ];
     let mut tail = vec![Span::styled(format!(" {:>6}", age(state.now_ms, al.starts_at_ms)), theme.style(Role::Muted))];
@@ -275,7 +296,13 @@ fn alert_line<'a>(s: &Shown, a: &AlertsState, state: &State, theme: &Theme, w: u
     Line::from(spans)
 }
 
-fn pending_line<'a>(p: &PromAlert, a: &AlertsState, state: &State, theme: &Theme, w: usize) -> Line<'a> {
+fn pending_line<'a>(
+    p: &PromAlert,
+    a: &AlertsState,
+    state: &State,
+    theme: &Theme,
+    (w, name_w): (usize, usize),
+) -> Line<'a> {
     let muted = theme.style(Role::Muted);
     let sev = p.labels.get("severity").map_or("", String::as_str);
     let name = p.labels.get("alertname").map_or("", String::as_str);
@@ -283,9 +310,9 @@ fn pending_line<'a>(p: &PromAlert, a: &AlertsState, state: &State, theme: &Theme
     let spans = vec![
         Span::styled("  ◌ ", severity_style(a, theme, sev).add_modifier(Modifier::DIM)),
         Span::styled(pad(sev, 9), muted),
-        Span::styled(pad(name, 22), muted),
+        Span::styled(pad(name, name_w), muted),
         Span::raw(" "),
-        Span::styled(pad(&where_labels(&p.labels), w.saturating_sub(4 + 9 + 22 + 1 + 14)), muted),
+        Span::styled(pad(&where_labels(&p.labels), w.saturating_sub(4 + 9 + name_w + 1 + 14)), muted),
         Span::styled(format!(" pending {since:>5}"), muted),
     ];
     Line::from(spans)
