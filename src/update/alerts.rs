@@ -119,9 +119,15 @@ pub fn apply(state: &mut State, r: AlertsResult) -> Vec<Effect> {
     if !changed {
         return Vec::new();
     }
-    let (old, selected) = (std::mem::take(&mut a.view), a.selected);
+    // Other views show only the header's counts and the status line's warning count: redraw them
+    // only when those move (an alert's `endsAt` moves on every resend and changes nothing there).
+    let header = |a: &crate::state::alerts::AlertsState| {
+        let live = a.ams.iter().any(|m| m.alerts.live().is_some()) || a.prom_alerts.live().is_some();
+        (a.view.firing_by_severity.clone(), a.warnings.len(), live)
+    };
+    let before = header(a);
     a.rebuild();
-    if a.view != old || a.selected != selected || state.page == Page::Alerts {
+    if state.page == Page::Alerts || header(a) != before {
         state.dirty = true;
     }
     if state.alerts.editor.is_some() {
