@@ -96,6 +96,8 @@ pub fn translate(state: &State, keymap: &Keymap, key: Key) -> Option<Action> {
             KeyCodeOrd::Char('w') if key.ctrl => TextOp::DeleteWord,
             KeyCodeOrd::Char('a') if key.ctrl => TextOp::Home,
             KeyCodeOrd::Char('e') if key.ctrl => TextOp::End,
+            // AltGr arrives as ctrl+alt: `{`, `~`, `|`, `[` on many keyboards.
+            KeyCodeOrd::Char(c) if key.ctrl && key.alt => TextOp::Insert(c),
             KeyCodeOrd::Char(_) if key.ctrl || key.alt => return None,
             KeyCodeOrd::Char(c) => TextOp::Insert(c),
             KeyCodeOrd::Enter => TextOp::Submit,

@@ -6,7 +6,8 @@
 //! - At most `max_in_flight` requests to Prometheus at once, and two per Alertmanager (semaphores).
 //! - Connect and total timeouts come from the clients; every request ends in exactly one action
 //!   (`Query`, `Alerts` or `Write`), good or bad, so `update` always learns the outcome.
-//! - Silence writes go to the first Alertmanager that accepts them (an HA cluster gossips them on).
+//! - Silence writes go to the first Alertmanager that accepts the connection (an HA cluster gossips
+//!   them on); other failures are not retried elsewhere, so a write never lands twice.
 //! - Dropping the fetcher aborts every request (clean cancel on quit).
 
 use crate::action::{
@@ -205,8 +206,7 @@ async fn fetch_feed(
     }
 }
 
-/// Send a silence write to each Alertmanager in turn until one accepts it. A refusal that is the
-/// request's fault (HTTP 4xx) is not retried elsewhere: the next instance would refuse it too.
+/// Send a silence write to each Alertmanager in turn while they refuse the connection.
 async fn write(ams: &[Am], op: &SilenceOp) -> Result<String, FetchError> {
     let mut last = setup_error("no Alertmanager is configured");
     for am in ams {
@@ -217,8 +217,10 @@ async fn write(ams: &[Am], op: &SilenceOp) -> Result<String, FetchError> {
         };
         match r {
             Ok(id) => return Ok(id),
-            Err(e) if e.kind == FetchErrorKind::Api => return Err(e),
-            Err(e) => last = e,
+            // Only a refused connection proves the write did not land; after a timeout or a 5xx
+            // it may have, and sending it again elsewhere would create a second silence.
+            Err(e) if e.kind == FetchErrorKind::Connect => last = e,
+            Err(e) => return Err(e),
         }
     }
     Err(last)

@@ -76,7 +76,10 @@ pub fn merge(per_am: &[Option<&[Shared]>]) -> Vec<(Shared, Vec<usize>)> {
                         by.push(i);
                     }
                     if a.updated_at_ms > kept.updated_at_ms {
-                        *kept = a.clone();
+                        let older = std::mem::replace(kept, a.clone());
+                        absorb(kept, &older);
+                    } else {
+                        absorb(kept, a);
                     }
                 }
                 None => {
@@ -87,6 +90,30 @@ pub fn merge(per_am: &[Option<&[Shared]>]) -> Vec<(Shared, Vec<usize>)> {
         }
     }
     out
+}
+
+/// While a silence gossips through the cluster, instances disagree: the alert counts as suppressed
+/// if any instance says so, with every silence and inhibitor any of them names.
+fn absorb(kept: &mut Shared, other: &Alert) {
+    if other.state != AmState::Suppressed
+        || (kept.state == AmState::Suppressed
+            && other.silenced_by.iter().all(|s| kept.silenced_by.contains(s))
+            && other.inhibited_by.iter().all(|s| kept.inhibited_by.contains(s)))
+    {
+        return;
+    }
+    let k = Shared::make_mut(kept);
+    k.state = AmState::Suppressed;
+    for s in &other.silenced_by {
+        if !k.silenced_by.contains(s) {
+            k.silenced_by.push(s.clone());
+        }
+    }
+    for s in &other.inhibited_by {
+        if !k.inhibited_by.contains(s) {
+            k.inhibited_by.push(s.clone());
+        }
+    }
 }
 
 /// Alertmanager's fingerprint is a hash of the label set; for alerts known only from Prometheus a
@@ -284,8 +311,14 @@ mod tests {
         let m = merge(&[Some(&a1), Some(&a2)]);
         assert_eq!(m.len(), 3);
         assert_eq!(m[0].1, [0, 1]);
-        assert_eq!(m[0].0.state, AmState::Suppressed, "the later update is the current status");
+        assert_eq!(m[0].0.state, AmState::Suppressed, "suppressed if any instance says so");
         assert_eq!(m[2].1, [1], "one instance's own alerts still show");
+        // The other order: the newer copy says active, the older one silenced (gossip lag).
+        let mut silenced = alert("f1", "A", "critical", 10, 50);
+        silenced.state = AmState::Suppressed;
+        silenced.silenced_by = vec!["s1".into()];
+        let m = merge(&[Some(&a1), Some(&shared(vec![silenced]))]);
+        assert_eq!((m[0].0.state, m[0].0.silenced_by.clone()), (AmState::Suppressed, vec!["s1".to_string()]));
         // The second instance is down: the first one's alerts still show.
         assert_eq!(merge(&[Some(&a1), None]).len(), 2);
     }

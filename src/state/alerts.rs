@@ -3,11 +3,16 @@
 
 use super::text::LineEdit;
 use crate::action::{AlertFeed, FetchError};
-use crate::alerts::filter::Filter;
-use crate::alerts::model::{Alert, AlertGroup, AmStatus, PromAlert, Rule, RuleGroup, Shared, Silence, SilenceState};
+use crate::alerts::filter::{Compiled, Filter};
+use crate::alerts::model::{
+    Alert, AlertGroup, AmStatus, Labels, PromAlert, Rule, RuleGroup, Shared, Silence, SilenceState,
+};
 use crate::alerts::view::{self, Row, View};
 use crate::config::AlertsSettings;
 use std::collections::{HashMap, HashSet};
+
+/// Failed polls in a row after which a feed's data no longer counts.
+pub const DOWN_AFTER: u32 = 2;
 
 /// One polled feed: its last good data, its last error, and polling bookkeeping.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,22 +27,39 @@ pub struct Feed<T> {
     pub issued: u64,
     /// Answered at least once, good or bad.
     pub answered: bool,
+    /// Failed polls in a row.
+    pub failures: u32,
 }
 
 impl<T> Default for Feed<T> {
     fn default() -> Self {
-        Feed { data: None, at_ms: 0, error: None, next_due_ms: 0, in_flight: false, issued: 0, answered: false }
+        Feed {
+            data: None,
+            at_ms: 0,
+            error: None,
+            next_due_ms: 0,
+            in_flight: false,
+            issued: 0,
+            answered: false,
+            failures: 0,
+        }
     }
 }
 
 impl<T> Feed<T> {
-    /// The data, unless the last fetch failed (an instance that is down reports nothing).
+    /// The data, unless fetches have failed twice in a row: an instance that is down reports
+    /// nothing, but one lost poll does not make its alerts vanish and come back "new".
     pub fn live(&self) -> Option<&T> {
-        if self.error.is_some() {
+        if self.failures >= DOWN_AFTER {
             None
         } else {
             self.data.as_ref()
         }
+    }
+
+    /// Down: failed often enough that its data no longer counts.
+    pub fn down(&self) -> bool {
+        self.failures >= DOWN_AFTER
     }
 }
 
@@ -140,6 +162,8 @@ pub struct AlertsState {
     pub created_by: String,
     /// [`Self::pipeline_warnings`] as of the last rebuild.
     pub warnings: Vec<String>,
+    /// How many reported alerts each active or pending silence matches, as of the last rebuild.
+    pub silence_mutes: HashMap<String, usize>,
 }
 
 impl AlertsState {
@@ -169,15 +193,28 @@ impl AlertsState {
             .selected_fp
             .as_deref()
             .and_then(|fp| self.view.rows.iter().position(|r| self.row_fingerprint(r).is_some_and(|f| f == fp)));
-        self.selected = keep.unwrap_or_else(|| self.selectable(self.selected.min(self.view.rows.len()), 1));
-        self.selected_fp = self.view.rows.get(self.selected).and_then(|r| self.row_fingerprint(r)).map(str::to_string);
+        let last = self.view.rows.len().saturating_sub(1);
+        self.selected = keep.unwrap_or_else(|| self.selectable(self.selected.min(last), -1));
+        self.selected_fp = self.view.rows.get(self.selected).and_then(|r| self.row_fingerprint(r));
         self.warnings = self.pipeline_warnings();
+        let alerts = self.all_alerts();
+        let mutes: HashMap<String, usize> = self
+            .silence_list()
+            .into_iter()
+            .filter(|s| s.state != SilenceState::Expired)
+            .map(|s| {
+                let ms: Vec<_> = s.matchers.iter().cloned().filter_map(|m| Compiled::new(m).ok()).collect();
+                let n = alerts.iter().filter(|a| ms.iter().all(|m| m.matches(&a.labels))).count();
+                (s.id.clone(), n)
+            })
+            .collect();
+        self.silence_mutes = mutes;
     }
 
-    fn row_fingerprint<'a>(&'a self, r: &Row) -> Option<&'a str> {
+    fn row_fingerprint(&self, r: &Row) -> Option<String> {
         match r {
-            Row::Alert(i) => Some(self.view.alerts[*i].alert.fingerprint.as_str()),
-            Row::PendingAlert(i) => self.view.pending[*i].labels.get("alertname").map(String::as_str),
+            Row::Alert(i) => Some(self.view.alerts[*i].alert.fingerprint.clone()),
+            Row::PendingAlert(i) => Some(view::label_fingerprint(&self.view.pending[*i].labels)),
             _ => None,
         }
     }
@@ -217,7 +254,7 @@ impl AlertsState {
         }
         let target = (self.selected as isize + delta).clamp(0, rows as isize - 1) as usize;
         self.selected = self.selectable(target, if delta >= 0 { 1 } else { -1 });
-        self.selected_fp = self.view.rows.get(self.selected).and_then(|r| self.row_fingerprint(r)).map(str::to_string);
+        self.selected_fp = self.view.rows.get(self.selected).and_then(|r| self.row_fingerprint(r));
     }
 
     /// The selected firing alert, if an alert row is selected.
@@ -259,18 +296,7 @@ impl AlertsState {
 
     /// Every alert currently reported, merged (for "would mute" counts).
     pub fn all_alerts(&self) -> Vec<&Alert> {
-        let mut seen = HashSet::new();
-        self.ams
-            .iter()
-            .filter_map(|a| a.alerts.live())
-            .flatten()
-            .filter(|a| seen.insert(a.fingerprint.as_str()))
-            .map(|a| &**a)
-            .collect()
-    }
-
-    pub fn all_alerts_owned(&self) -> Vec<Alert> {
-        self.all_alerts().into_iter().cloned().collect()
+        all_alerts(&self.ams)
     }
 
     /// Whether every feed has answered once (what `snapshot --view alerts` waits for).
@@ -283,7 +309,7 @@ impl AlertsState {
     /// Warnings about the alerting pipeline itself, most serious first.
     pub fn pipeline_warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
-        let down: Vec<&AmInstance> = self.ams.iter().filter(|a| a.alerts.error.is_some()).collect();
+        let down: Vec<&AmInstance> = self.ams.iter().filter(|a| a.alerts.down()).collect();
         for a in &down {
             let e = a.alerts.error.as_ref().map(|e| e.message.as_str()).unwrap_or_default();
             out.push(format!("Alertmanager {} is not answering: {e}", a.name));
@@ -365,12 +391,21 @@ impl<'a> FeedRef<'a> {
     }
 }
 
-/// Every alert firing now and not suppressed, before the filter, once each: (fingerprint, labels).
-/// From the Alertmanagers that answer, else Prometheus's firing alerts.
-pub fn firing_now<'a>(
-    ams: &'a [AmInstance],
-    prom: &'a Feed<Vec<PromAlert>>,
-) -> Vec<(std::borrow::Cow<'a, str>, &'a crate::alerts::model::Labels)> {
+/// Every alert the Alertmanagers report now, once each.
+pub fn all_alerts(ams: &[AmInstance]) -> Vec<&Alert> {
+    let mut seen = HashSet::new();
+    ams.iter()
+        .filter_map(|a| a.alerts.live())
+        .flatten()
+        .filter(|a| seen.insert(a.fingerprint.as_str()))
+        .map(|a| &**a)
+        .collect()
+}
+
+/// Every alert reported now, before the filter, once each: (label-set key, labels, suppressed).
+/// From the Alertmanagers that answer, else Prometheus's firing alerts. The key is a hash of the
+/// labels, the same whichever source reports the alert, so a switch of source announces nothing.
+pub fn reported_now<'a>(ams: &'a [AmInstance], prom: &'a Feed<Vec<PromAlert>>) -> Vec<(String, &'a Labels, bool)> {
     use crate::alerts::model::{AmState, PromAlertState};
     if ams.iter().any(|a| a.alerts.live().is_some()) {
         let mut seen = HashSet::new();
@@ -378,20 +413,20 @@ pub fn firing_now<'a>(
             .iter()
             .filter_map(|a| a.alerts.live())
             .flatten()
-            .filter(|a| a.state != AmState::Suppressed && seen.insert(a.fingerprint.as_str()))
-            .map(|a| (std::borrow::Cow::Borrowed(a.fingerprint.as_str()), &a.labels))
+            .filter(|a| seen.insert(a.fingerprint.as_str()))
+            .map(|a| (view::label_fingerprint(&a.labels), &a.labels, a.state == AmState::Suppressed))
             .collect();
     }
     prom.live()
         .into_iter()
         .flatten()
         .filter(|p| p.state == PromAlertState::Firing)
-        .map(|p| (std::borrow::Cow::Owned(view::label_fingerprint(&p.labels)), &p.labels))
+        .map(|p| (view::label_fingerprint(&p.labels), &p.labels, false))
         .collect()
 }
 
 /// `ServiceDown (critical, agente_negocio)`: an alert in a few words, for the status line.
-pub fn describe(labels: &crate::alerts::model::Labels) -> String {
+pub fn describe(labels: &Labels) -> String {
     let name = labels.get("alertname").map_or("", String::as_str);
     let sev = labels.get("severity").map_or("", String::as_str);
     match ["service", "job", "instance"].iter().find_map(|k| labels.get(*k).filter(|v| !v.is_empty())) {

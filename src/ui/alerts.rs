@@ -42,10 +42,11 @@ pub fn clock_time(state: &State, t_ms: i64) -> String {
 /// Prometheus writes alert values as `8e-02`: show them as numbers people read (`0.08`).
 fn value_text(v: &str) -> String {
     match crate::sources::prometheus::parse_value(v) {
-        Some(x) if x.is_finite() => {
+        Some(x) if x.is_finite() && (x == 0.0 || x.abs() >= 1e-3) => {
             let s = format!("{:.4}", x);
             s.trim_end_matches('0').trim_end_matches('.').to_string()
         }
+        Some(x) if x.is_finite() => format!("{x:e}"),
         _ => sanitize(v).into_owned(),
     }
 }
@@ -258,7 +259,8 @@ fn alert_line<'a>(
     let sev = severity_style(a, theme, al.severity());
     let dim = s.suppressed();
     let text = if dim { theme.style(Role::Muted) } else { theme.style(Role::Text) };
-    let is_new = a.new_at.get(&al.fingerprint).is_some_and(|t| state.now_ms - t < 60_000);
+    let is_new = !a.new_at.is_empty()
+        && a.new_at.get(&crate::alerts::view::label_fingerprint(&al.labels)).is_some_and(|t| state.now_ms - t < 60_000);
     let mut spans = vec![
         Span::styled(if dim { "  ○ " } else { "  ● " }, sev),
         Span::styled(pad(al.severity(), 9), if dim { theme.style(Role::Muted) } else { sev }),

@@ -102,7 +102,7 @@ fn alert_counts<'a>(state: &State, theme: &Theme, short: bool) -> Vec<Span<'a>> 
         .iter()
         .map(|(sev, n)| {
             let text = if short {
-                format!(" {n}{}", sev.chars().next().map_or('?', |c| c.to_ascii_uppercase()))
+                format!(" {n}{}", crate::sanitize::sanitize(&sev.chars().take(1).collect::<String>()).to_uppercase())
             } else {
                 format!(" {n} {}", crate::sanitize::sanitize_trunc(if sev.is_empty() { "unlabelled" } else { sev }, 12))
             };
@@ -144,8 +144,11 @@ pub fn status(f: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap: &
 fn hints(keymap: &Keymap, state: &State) -> String {
     let ctx = state.key_context();
     let items: &[(Intent, &str)] = match ctx {
-        Context::Alerts if state.alerts.editor.is_some() || state.alerts.bar.edit.is_some() => {
-            return " enter apply · esc cancel · ↑↓ history".into()
+        Context::Alerts if state.alerts.editor.is_some() => {
+            return " enter create · tab next field · esc cancel".into()
+        }
+        Context::Alerts if state.alerts.bar.edit.is_some() => {
+            return " enter apply · esc cancel · ↑↓ earlier filters · ctrl-u clear".into()
         }
         Context::Alerts => &[
             (Intent::Filter, "filter"),

@@ -1,7 +1,7 @@
 //! The silences list, the silence editor and the yes/no question, all inside the alerts view.
 
-use crate::alerts::filter::{format_matchers, Compiled};
-use crate::alerts::model::{Silence, SilenceState};
+use crate::alerts::filter::format_matchers;
+use crate::alerts::model::SilenceState;
 use crate::sanitize::{sanitize, sanitize_trunc};
 use crate::state::alerts::{Confirm, Field};
 use crate::state::State;
@@ -13,12 +13,6 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::alerts::age;
-
-/// How many alerts reported now a silence matches (suppressed ones included: they are its effect).
-fn mutes(s: &Silence, alerts: &[&crate::alerts::model::Alert]) -> usize {
-    let Ok(ms) = s.matchers.iter().cloned().map(Compiled::new).collect::<Result<Vec<_>, _>>() else { return 0 };
-    alerts.iter().filter(|a| ms.iter().all(|m| m.matches(&a.labels))).count()
-}
 
 pub fn draw_list(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let a = &state.alerts;
@@ -39,7 +33,6 @@ pub fn draw_list(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         f.render_widget(Paragraph::new(Line::styled(text, theme.style(Role::Muted))), inner);
         return;
     }
-    let alerts = a.all_alerts();
     let h = inner.height as usize;
     let w = inner.width as usize;
     let offset = a.silence_selected.saturating_sub(h / 2).min(list.len().saturating_sub(h));
@@ -58,8 +51,11 @@ pub fn draw_list(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                     ("expired", Role::Muted, format!("ended {} ago", age(state.now_ms, s.ends_at_ms)))
                 }
             };
-            let n =
-                if s.state == SilenceState::Expired { String::new() } else { format!("mutes {}", mutes(s, &alerts)) };
+            let n = if s.state == SilenceState::Expired {
+                String::new()
+            } else {
+                format!("mutes {}", a.silence_mutes.get(&s.id).copied().unwrap_or(0))
+            };
             let head = format!(" {word}  {when:<16} {n:<9} ");
             let by = format!(" {}: {}", s.created_by, s.comment);
             let room = w.saturating_sub(head.chars().count() + 2);
@@ -89,7 +85,8 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 pub fn draw_editor(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let Some(e) = &state.alerts.editor else { return };
     let width = (area.width * 4 / 5).max(60);
-    let popup = centered(area, width, 12);
+    let matcher_rows = e.field(Field::Matchers).text.chars().count() / (width.saturating_sub(15).max(1) as usize);
+    let popup = centered(area, width, 12 + matcher_rows as u16);
     let mut lines = vec![Line::raw("")];
     for field in Field::ALL {
         let edit = e.field(field);
@@ -122,7 +119,11 @@ pub fn draw_editor(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     });
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        "  enter create · tab/↓ next field · shift-tab/↑ previous · ctrl-u clear · esc cancel",
+        if width >= 90 {
+            "  enter create · tab/↓ next field · shift-tab/↑ previous · ctrl-u clear · esc cancel"
+        } else {
+            "  enter create · tab next · esc cancel"
+        },
         theme.style(Role::Muted),
     ));
     let title = if state.production {
@@ -148,9 +149,12 @@ pub fn draw_confirm(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         ]),
         Line::raw("  The alerts it mutes will notify again."),
         Line::raw(""),
-        Line::styled("  y expire · n keep it", theme.style(Role::Muted)),
+        Line::styled("  y or enter: expire · n or esc: keep it", theme.style(Role::Muted)),
     ];
-    let popup = centered(area, (area.width * 3 / 4).max(50), 7);
+    let width = (area.width * 3 / 4).max(50);
+    // Room for the matchers however long, so the answer keys are never cut off.
+    let wrapped = (summary.chars().count() + 24) / (width.saturating_sub(4).max(1) as usize);
+    let popup = centered(area, width, 7 + wrapped as u16);
     let border = if state.production { theme.style(Role::Production) } else { theme.style(Role::Warn) };
     f.render_widget(Clear, popup);
     f.render_widget(

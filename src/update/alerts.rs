@@ -73,13 +73,15 @@ fn store<T: PartialEq>(
             feed.data = Some(data);
             feed.at_ms = at_ms;
             feed.error = None;
+            feed.failures = 0;
             !same
         }
         // An answer of another kind than the feed's: nothing to store.
         Ok(None) => false,
         Err(e) => {
-            let changed = feed.error.as_ref() != Some(&e);
+            let changed = feed.error.as_ref() != Some(&e) || feed.failures + 1 == crate::state::alerts::DOWN_AFTER;
             feed.error = Some(e);
+            feed.failures += 1;
             changed
         }
     }
@@ -130,11 +132,9 @@ pub fn apply(state: &mut State, r: AlertsResult) -> Vec<Effect> {
     if state.page == Page::Alerts || header(a) != before {
         state.dirty = true;
     }
-    if state.alerts.editor.is_some() {
-        let alerts = state.alerts.all_alerts_owned();
-        if let Some(editor) = &mut state.alerts.editor {
-            editor.check = check_draft(&alerts, editor);
-        }
+    let crate::state::alerts::AlertsState { ams, editor, .. } = &mut state.alerts;
+    if let Some(editor) = editor {
+        editor.check = check_draft(&crate::state::alerts::all_alerts(ams), editor);
     }
     announce_new(state)
 }
@@ -145,22 +145,31 @@ fn announce_new(state: &mut State) -> Vec<Effect> {
     let now = state.now_ms;
     let crate::state::alerts::AlertsState { ams, prom_alerts, seen, new_at, primed, settings, .. } = &mut state.alerts;
     let all_answered = ams.iter().all(|m| m.alerts.answered) && (!ams.is_empty() || prom_alerts.answered);
-    let firing = crate::state::alerts::firing_now(ams, prom_alerts);
+    // Nothing answers: keep what was seen, so the alerts are not "new" when it comes back.
+    let source_up = ams.iter().any(|m| m.alerts.live().is_some()) || prom_alerts.live().is_some();
+    if !source_up {
+        return Vec::new();
+    }
+    let reported = crate::state::alerts::reported_now(ams, prom_alerts);
     let mut fresh = Vec::new();
-    for (fp, labels) in &firing {
-        if !seen.contains(fp.as_ref()) {
-            if *primed {
-                new_at.insert(fp.to_string(), now);
+    for (key, labels, suppressed) in &reported {
+        // Announced only the first time it is seen in any state: an alert whose silence expires
+        // or whose inhibition lifts is not new.
+        if !seen.contains(key) {
+            if *primed && !suppressed {
+                new_at.insert(key.clone(), now);
                 fresh.push(crate::state::alerts::describe(labels));
             }
-            seen.insert(fp.to_string());
+            seen.insert(key.clone());
         }
     }
-    // Forget resolved ones, so a re-fire is announced again.
-    if seen.len() > firing.len() || new_at.len() > firing.len() {
-        let current: std::collections::HashSet<&str> = firing.iter().map(|(fp, _)| fp.as_ref()).collect();
-        seen.retain(|fp| current.contains(fp.as_str()));
-        new_at.retain(|fp, t| current.contains(fp.as_str()) && now - *t < 3_600_000);
+    // Forget resolved ones, so a re-fire is announced again; but not while Prometheus stands in
+    // for the Alertmanagers: it does not list what they silence or hold.
+    let complete = ams.is_empty() || ams.iter().any(|m| m.alerts.live().is_some());
+    if complete && (seen.len() > reported.len() || new_at.len() > reported.len()) {
+        let current: std::collections::HashSet<&str> = reported.iter().map(|(k, _, _)| k.as_str()).collect();
+        seen.retain(|k| current.contains(k.as_str()));
+        new_at.retain(|k, t| current.contains(k.as_str()) && now - *t < 3_600_000);
     }
     if all_answered {
         *primed = true;
@@ -306,25 +315,38 @@ fn open_editor(state: &mut State) -> Vec<Effect> {
         focus: Field::Comment,
         check: Ok(0),
     };
-    editor.check = check_draft(&a.all_alerts_owned(), &editor);
+    editor.check = check_draft(&a.all_alerts(), &editor);
     state.alerts.editor = Some(editor);
     Vec::new()
+}
+
+/// A silence's length: a duration of at most a year (a longer one is a config change, not a silence).
+fn silence_duration(text: &str) -> Result<std::time::Duration, String> {
+    let d = crate::config::parse_duration(text)?;
+    if d > std::time::Duration::from_secs(366 * 86_400) {
+        return Err(format!("`{}` is longer than a year; silence for less and renew it", text.trim()));
+    }
+    Ok(d)
 }
 
 /// Parse the editor's fields into a silence starting now, or say what is wrong.
 fn draft(editor: &SilenceEditor, now_ms: i64) -> Result<NewSilence, String> {
     let matchers = filter::parse_matchers(&editor.field(Field::Matchers).text)?;
-    let dur = crate::config::parse_duration(&editor.field(Field::Duration).text)?;
+    let dur = silence_duration(&editor.field(Field::Duration).text)?;
     let comment = editor.field(Field::Comment).text.trim().to_string();
     let created_by = editor.field(Field::CreatedBy).text.trim().to_string();
     silence::validate(&matchers, &comment, &created_by)?;
     Ok(NewSilence { matchers, starts_at_ms: now_ms, ends_at_ms: now_ms + dur.as_millis() as i64, created_by, comment })
 }
 
-fn check_draft(alerts: &[crate::alerts::model::Alert], editor: &SilenceEditor) -> Result<usize, String> {
+fn op_changes_text(op: TextOp) -> bool {
+    matches!(op, TextOp::Insert(_) | TextOp::Backspace | TextOp::Delete | TextOp::Clear | TextOp::DeleteWord)
+}
+
+fn check_draft(alerts: &[&crate::alerts::model::Alert], editor: &SilenceEditor) -> Result<usize, String> {
     let matchers = filter::parse_matchers(&editor.field(Field::Matchers).text)?;
-    crate::config::parse_duration(&editor.field(Field::Duration).text)?;
-    silence::would_mute(&matchers, alerts)
+    silence_duration(&editor.field(Field::Duration).text)?;
+    silence::would_mute(&matchers, alerts.iter().copied())
 }
 
 fn acknowledge(state: &mut State) -> Vec<Effect> {
@@ -342,7 +364,12 @@ fn acknowledge(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     let matchers = silence::prefill(&shown.alert, &a.settings.volatile_labels);
-    let dur = a.settings.ack_duration.0;
+    let dur = a.settings.ack_duration.0.min(std::time::Duration::from_secs(366 * 86_400));
+    if let Err(why) = silence::validate(&matchers, "acknowledged", &a.created_by) {
+        set_status(state, format!("cannot acknowledge this alert: {why}"), true);
+        return Vec::new();
+    }
+    let mutes = silence::would_mute(&matchers, a.all_alerts()).unwrap_or(1);
     let s = NewSilence {
         matchers,
         starts_at_ms: state.now_ms,
@@ -350,7 +377,8 @@ fn acknowledge(state: &mut State) -> Vec<Effect> {
         created_by: a.created_by.clone(),
         comment: format!("acknowledged from centinela by {}", a.created_by),
     };
-    let what = format!("acknowledged {} for {}", shown.alert.name(), crate::ui::chrome::short_duration(dur));
+    let others = if mutes > 1 { format!(" (mutes {mutes} alerts firing now)") } else { String::new() };
+    let what = format!("acknowledged {} for {}{others}", shown.alert.name(), crate::ui::chrome::short_duration(dur));
     send(state, what, SilenceOp::Create(s))
 }
 
@@ -478,8 +506,8 @@ fn live_filter(state: &mut State) {
 
 fn editor_text(state: &mut State, op: TextOp) -> Vec<Effect> {
     let now = state.now_ms;
-    let alerts = state.alerts.all_alerts_owned();
-    let Some(editor) = state.alerts.editor.as_mut() else { return Vec::new() };
+    let crate::state::alerts::AlertsState { ams, editor, .. } = &mut state.alerts;
+    let Some(editor) = editor.as_mut() else { return Vec::new() };
     let pos = Field::ALL.iter().position(|f| *f == editor.focus).unwrap_or(0);
     match op {
         TextOp::NextField | TextOp::HistoryNext => editor.focus = Field::ALL[(pos + 1) % Field::ALL.len()],
@@ -506,8 +534,13 @@ fn editor_text(state: &mut State, op: TextOp) -> Vec<Effect> {
             Err(e) => editor.check = Err(e),
         },
         op => {
-            editor.fields[editor.focus as usize].apply(op);
-            editor.check = check_draft(&alerts, editor);
+            let edited = editor.fields[editor.focus as usize].apply(op) && op_changes_text(op);
+            // Recount what it would mute only when the matchers or the duration changed (or to
+            // clear a complaint once the field it was about is edited).
+            let counted = matches!(editor.focus, Field::Matchers | Field::Duration) || editor.check.is_err();
+            if edited && counted {
+                editor.check = check_draft(&crate::state::alerts::all_alerts(ams), editor);
+            }
         }
     }
     Vec::new()

@@ -140,6 +140,9 @@ fn one_instance_down_hides_nothing_the_other_reports_and_is_flagged() {
     feed_all(&mut s, vec![alert("f1", "ServiceDown", "critical", "negocio"), alert("f2", "Slow", "high", "ml")]);
     let down =
         FetchError { kind: FetchErrorKind::Connect, message: "Alertmanager at http://am2:9093/ is unreachable".into() };
+    answer(&mut s, AlertFeed::AmAlerts(1), Err(down.clone()));
+    assert!(s.alerts.view.alerts.iter().all(|a| a.reported_by == [0, 1]), "one lost poll is not an outage");
+    assert!(!s.alerts.warnings.iter().any(|w| w.contains("not answering")), "{:?}", s.alerts.warnings);
     answer(&mut s, AlertFeed::AmAlerts(1), Err(down));
     assert_eq!(s.alerts.view.alerts.len(), 2);
     assert!(s.alerts.view.alerts.iter().all(|a| a.reported_by == [0]));
@@ -202,7 +205,7 @@ fn a_new_firing_alert_is_announced_once_the_list_is_primed() {
     assert!(eff.contains(&Effect::Bell));
     let st = s.status.as_ref().unwrap();
     assert_eq!(st.text, "new alert firing: ServiceDown (critical, negocio)");
-    assert!(s.alerts.new_at.contains_key("f2"));
+    assert_eq!(s.alerts.new_at.len(), 1);
     // The other instance reporting the same alert does not announce it again.
     let eff = answer(
         &mut s,
@@ -334,4 +337,38 @@ fn expiring_a_silence_asks_first() {
     update(&mut s, Intent::ExpireSilence.into());
     let eff = update(&mut s, Intent::Confirm.into());
     assert_eq!(writes(&eff), [&SilenceOp::Expire("s-1".into())]);
+}
+
+#[test]
+fn nothing_is_new_when_a_silence_expires_or_a_poll_fails() {
+    let mut s = state();
+    let mut silenced = alert("f2", "ServiceDown", "critical", "negocio");
+    silenced.state = AmState::Suppressed;
+    silenced.silenced_by = vec!["s-1".into()];
+    feed_all(&mut s, vec![alert("f1", "A", "high", "x"), silenced.clone()]);
+    let before = s.status.clone();
+    // The silence expires: the alert is active again, but it is not a new alert.
+    feed_all(&mut s, vec![alert("f1", "A", "high", "x"), alert("f2", "ServiceDown", "critical", "negocio")]);
+    assert_eq!(s.status, before);
+    assert!(s.alerts.new_at.is_empty());
+    // Both Alertmanagers fail twice: Prometheus's alerts stand in, and they are not new either.
+    let down = FetchError { kind: FetchErrorKind::Connect, message: "down".into() };
+    let p = crate::alerts::model::PromAlert {
+        labels: alert("f1", "A", "high", "x").labels,
+        annotations: Labels::new(),
+        state: crate::alerts::model::PromAlertState::Firing,
+        active_at_ms: Some(T0),
+        value: "1".into(),
+    };
+    answer(&mut s, AlertFeed::PromAlerts, Ok(AlertsData::PromAlerts { alerts: vec![p] }));
+    for _ in 0..2 {
+        for i in 0..2 {
+            answer(&mut s, AlertFeed::AmAlerts(i), Err(down.clone()));
+        }
+    }
+    assert!(s.alerts.view.from_prometheus);
+    assert!(s.alerts.new_at.is_empty(), "a change of source announces nothing");
+    // And when the Alertmanagers come back, nothing is new either.
+    feed_all(&mut s, vec![alert("f1", "A", "high", "x"), alert("f2", "ServiceDown", "critical", "negocio")]);
+    assert!(s.alerts.new_at.is_empty());
 }
