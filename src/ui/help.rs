@@ -24,15 +24,31 @@ pub fn rows(keymap: &Keymap, ctx: Context) -> Vec<(String, String)> {
             out.push((String::new(), "everywhere [global]".to_string()));
         }
     }
-    out.extend(global_rows(keymap));
+    out.extend(global_rows(keymap, ctx));
     out
 }
 
-fn global_rows(keymap: &Keymap) -> Vec<(String, String)> {
+/// Whether a global intent does anything in `ctx` (panel focus and zoom are for dashboards).
+fn applies(intent: Intent, ctx: Context) -> bool {
+    use Intent::*;
+    let dashboard_only =
+        matches!(intent, FocusLeft | FocusRight | FocusUp | FocusDown | FocusNext | FocusPrev | ZoomIn | ZoomOut);
+    !(dashboard_only && matches!(ctx, Context::Alerts | Context::Silences))
+}
+
+/// The `[global]` rows that work in `ctx`: keys the view's own section takes are left out.
+fn global_rows(keymap: &Keymap, ctx: Context) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut dash_keys = Vec::new();
     for (intent, keys) in keymap.bindings() {
-        let ks: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        if !applies(intent, ctx) {
+            continue;
+        }
+        let ks: Vec<String> =
+            keys.iter().filter(|k| keymap.resolve(ctx, **k) == Some(intent)).map(|k| k.to_string()).collect();
+        if ks.is_empty() {
+            continue;
+        }
         if intent.dashboard_index().is_some() {
             dash_keys.extend(ks);
             continue;
