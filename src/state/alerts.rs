@@ -197,11 +197,11 @@ impl AlertsState {
         self.selected = keep.unwrap_or_else(|| self.selectable(self.selected.min(last), -1));
         self.selected_fp = self.view.rows.get(self.selected).and_then(|r| self.row_fingerprint(r));
         self.warnings = self.pipeline_warnings();
-        let alerts = self.all_alerts();
-        let mutes: HashMap<String, usize> = self
-            .silence_list()
+        let silences: Vec<&Silence> =
+            self.silence_list().into_iter().filter(|s| s.state != SilenceState::Expired).collect();
+        let alerts = if silences.is_empty() { Vec::new() } else { self.all_alerts() };
+        let mutes: HashMap<String, usize> = silences
             .into_iter()
-            .filter(|s| s.state != SilenceState::Expired)
             .map(|s| {
                 let ms: Vec<_> = s.matchers.iter().cloned().filter_map(|m| Compiled::new(m).ok()).collect();
                 let n = alerts.iter().filter(|a| ms.iter().all(|m| m.matches(&a.labels))).count();
