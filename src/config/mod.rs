@@ -4,8 +4,11 @@
 //! rejects unknown keys (with the nearest valid key suggested) so a typo never silently does nothing.
 //! [`load`] reports every problem as `file:line:col: message` with a hint.
 
+mod health;
 mod load;
 mod validate;
+
+pub use health::{BasicAuth, HealthMap, HealthTarget};
 
 pub use load::{load_file, load_str, Problem};
 
@@ -109,6 +112,9 @@ pub struct Environment {
     /// same as `prometheus`'s.
     #[serde(default, rename = "alertmanager")]
     pub alertmanagers: Vec<PromSource>,
+    /// The services' own health endpoints, checked directly.
+    #[serde(default, rename = "health")]
+    pub health: Vec<HealthTarget>,
 }
 
 /// A Prometheus-compatible HTTP API (Prometheus, Thanos, Mimir, VictoriaMetrics).
