@@ -19,6 +19,7 @@ pub mod prom_api;
 pub mod scenario;
 pub mod services;
 pub mod silences;
+pub mod tls_service;
 
 pub use scenario::World;
 

@@ -6,3 +6,4 @@ pub mod http;
 pub mod prom_alerts;
 pub mod prometheus;
 pub mod scrape;
+pub mod tls;
