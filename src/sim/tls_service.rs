@@ -146,3 +146,23 @@ async fn accept_loop(listener: TcpListener, acceptor: TlsAcceptor, router: Route
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_real_client_trusting_the_ca_reads_the_health_json() {
+        let svc = start(Arc::new(World::new(crate::poll::now_ms()))).await.unwrap();
+        let ca = reqwest::Certificate::from_pem(svc.ca_pem.as_bytes()).unwrap();
+        let client = reqwest::Client::builder().add_root_certificate(ca).build().unwrap();
+        let resp = client.get(&svc.url).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        let body: serde_json::Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
+        assert_eq!(body["service"], JOB);
+        assert_eq!(body["status"], "healthy");
+        // Without the CA a verifying client refuses it.
+        assert!(reqwest::get(&svc.url).await.is_err());
+        svc.task.abort();
+    }
+}

@@ -228,3 +228,152 @@ impl ServerCertVerifier for AcceptAnyCert {
         self.0.signature_verification_algorithms.supported_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::tls_service::{self, DemoCerts};
+    use crate::sim::World;
+    use time::OffsetDateTime;
+
+    const T: Duration = Duration::from_secs(5);
+
+    fn world() -> Arc<World> {
+        Arc::new(World::new(crate::poll::now_ms()))
+    }
+
+    fn certs(names: &[&str], from_days: i64, to_days: i64) -> DemoCerts {
+        let now = OffsetDateTime::now_utc();
+        tls_service::generate(names, now + time::Duration::days(from_days), now + time::Duration::days(to_days))
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_demo_certificate_is_trusted_with_its_ca_and_has_ten_days_left() {
+        let svc = tls_service::start(world()).await.unwrap();
+        let now = crate::poll::now_ms();
+        let info = probe(&svc.url, Some(svc.ca_pem.as_bytes()), T).await.unwrap();
+        assert_eq!(info.trust, Trust::Trusted);
+        assert!((9..=10).contains(&days_left(&info, now)), "{}", days_left(&info, now));
+        assert!((now - info.not_before_ms - 86_400_000).abs() < 120_000, "not_before is a day ago");
+        assert!(info.subject.contains("CN=localhost"), "{}", info.subject);
+        assert!(info.issuer.contains("Centinela Demo CA"), "{}", info.issuer);
+        assert_eq!(info.dns_names, vec!["localhost".to_string(), "127.0.0.1".to_string()]);
+        // By IP address too: the certificate names 127.0.0.1.
+        let by_ip = svc.url.replace("localhost", "127.0.0.1");
+        assert_eq!(probe(&by_ip, Some(svc.ca_pem.as_bytes()), T).await.unwrap().trust, Trust::Trusted);
+        svc.task.abort();
+    }
+
+    #[tokio::test]
+    async fn without_the_ca_it_is_untrusted_but_the_expiry_is_still_read() {
+        let svc = tls_service::start(world()).await.unwrap();
+        let info = probe(&svc.url, None, T).await.unwrap();
+        assert_eq!(info.trust, Trust::Untrusted("unknown issuer".into()));
+        assert!((9..=10).contains(&days_left(&info, crate::poll::now_ms())));
+        svc.task.abort();
+    }
+
+    #[tokio::test]
+    async fn an_expired_certificate_is_reported_expired() {
+        let svc = tls_service::serve(world(), certs(&["localhost"], -30, -2)).await.unwrap();
+        for ca in [Some(svc.ca_pem.as_bytes()), None] {
+            let info = probe(&svc.url, ca, T).await.unwrap();
+            assert_eq!(info.trust, Trust::Untrusted("expired".into()));
+            assert!((-3..=-2).contains(&days_left(&info, crate::poll::now_ms())), "{info:?}");
+        }
+        svc.task.abort();
+    }
+
+    #[tokio::test]
+    async fn self_signed_and_wrong_name_are_told_apart() {
+        let rcgen::CertifiedKey { cert, signing_key } =
+            rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+        let own = DemoCerts {
+            ca_pem: cert.pem(),
+            cert: cert.der().clone(),
+            key: rustls::pki_types::PrivateKeyDer::Pkcs8(signing_key.serialize_der().into()),
+        };
+        let svc = tls_service::serve(world(), own).await.unwrap();
+        assert_eq!(probe(&svc.url, None, T).await.unwrap().trust, Trust::Untrusted("self-signed".into()));
+        svc.task.abort();
+
+        let svc = tls_service::serve(world(), certs(&["other.example"], -1, 10)).await.unwrap();
+        let info = probe(&svc.url, Some(svc.ca_pem.as_bytes()), T).await.unwrap();
+        assert_eq!(info.trust, Trust::Untrusted("name mismatch".into()));
+        assert_eq!(info.dns_names, vec!["other.example".to_string()]);
+        svc.task.abort();
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_a_connect_error_naming_host_and_port() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let e = probe(&format!("https://127.0.0.1:{port}/health"), None, T).await.unwrap_err();
+        assert_eq!(e.kind, FetchErrorKind::Connect);
+        assert!(e.message.contains(&format!("127.0.0.1:{port}")) && e.message.contains("cannot connect"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_plain_http_port_fails_the_handshake() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let router = axum::Router::new().route("/health", axum::routing::get(|| async { "ok" }));
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        let e = probe(&format!("http://127.0.0.1:{port}/health"), None, T).await.unwrap_err();
+        assert_eq!(e.kind, FetchErrorKind::Connect);
+        assert!(e.message.contains(&format!("127.0.0.1:{port}")) && e.message.contains("handshake failed"), "{e}");
+        task.abort();
+    }
+
+    #[tokio::test]
+    async fn a_silent_server_times_out() {
+        // Bound but never accepted: the kernel completes the TCP handshake, nobody answers the TLS one.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let e = probe(&format!("127.0.0.1:{port}"), None, Duration::from_millis(200)).await.unwrap_err();
+        assert_eq!(e.kind, FetchErrorKind::Timeout);
+        assert!(e.message.contains(&format!("127.0.0.1:{port}")) && e.message.contains("200ms"), "{e}");
+        drop(listener);
+    }
+
+    #[tokio::test]
+    async fn bad_input_is_an_error_not_a_panic() {
+        for url in ["", "https://", "https:///x", "https://exa mple.com", "https://host:99999"] {
+            assert!(probe(url, None, T).await.is_err(), "{url}");
+        }
+        let e = probe("https://127.0.0.1:1", Some(b"not a pem"), T).await.unwrap_err();
+        assert_eq!(e.kind, FetchErrorKind::Decode);
+        assert!(e.message.contains("CA certificate"), "{e}");
+    }
+
+    #[test]
+    fn host_and_port_come_from_the_url() {
+        assert_eq!(host_port("https://example.com/x").unwrap(), ("example.com".into(), 443));
+        assert_eq!(host_port("https://example.com:8443").unwrap(), ("example.com".into(), 8443));
+        assert_eq!(host_port("example.com:8443").unwrap(), ("example.com".into(), 8443));
+        assert_eq!(host_port("https://[::1]:9/").unwrap(), ("::1".into(), 9));
+        assert_eq!(host_port("http://10.0.0.1/").unwrap(), ("10.0.0.1".into(), 443));
+    }
+
+    #[test]
+    fn days_left_rounds_down_and_goes_negative() {
+        let day = 86_400_000;
+        let info = |not_after_ms| CertInfo {
+            not_after_ms,
+            not_before_ms: 0,
+            subject: String::new(),
+            issuer: String::new(),
+            dns_names: vec![],
+            trust: Trust::Trusted,
+        };
+        assert_eq!(days_left(&info(10 * day), 0), 10);
+        assert_eq!(days_left(&info(10 * day - 1), 0), 9);
+        assert_eq!(days_left(&info(0), 0), 0);
+        assert_eq!(days_left(&info(-1), 0), -1);
+        assert_eq!(days_left(&info(i64::MIN), i64::MAX), i64::MIN.div_euclid(day));
+    }
+}
