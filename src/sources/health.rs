@@ -103,6 +103,10 @@ impl HealthClient {
             // Checked now so a typo is reported at start-up; read again at each check.
             read_token_file(file).map_err(|e| format!("health `{name}`: {e}"))?;
         }
+        if let Some(ca) = &target.ca_file {
+            // The shared client (http::client) takes no extra roots yet: only the system's web roots are trusted.
+            tracing::warn!(target = %name, ca_file = %ca.display(), "health: ca_file is not used yet");
+        }
         let total = target.timeout.0;
         let timeouts = Timeouts { connect: total.min(CONNECT_MAX), total };
         Ok(HealthClient {
