@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod effect;
 pub mod engine;
+pub mod health;
 pub mod keymap;
 pub mod logging;
 pub mod paths;
