@@ -108,6 +108,8 @@ intents! {
     ExpireSilence = "expire_silence",
     /// Answer yes to the open question.
     Confirm = "confirm",
+    /// Open the health view, or go back to the dashboards.
+    HealthView = "health_view",
 }
 
 impl Intent {
@@ -198,6 +200,8 @@ pub enum AlertFeed {
     PromAlerts,
     /// Prometheus `/api/v1/rules`.
     PromRules,
+    /// Prometheus `/api/v1/status/buildinfo` (its version, and whether it answers at all).
+    PromBuild,
 }
 
 /// What an alerting feed returned.
@@ -210,6 +214,7 @@ pub enum AlertsData {
     Status { status: AmStatus },
     PromAlerts { alerts: Vec<PromAlert> },
     Rules { groups: Vec<RuleGroup> },
+    Build { info: crate::sources::prometheus::BuildInfo },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -218,6 +223,19 @@ pub struct AlertsResult {
     pub generation: u64,
     pub at_ms: i64,
     pub outcome: Result<AlertsData, FetchError>,
+}
+
+/// The answer to one health check (and, for `https` targets now and then, its certificate).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HealthResult {
+    /// Index of the target in the environment's `health` list.
+    pub target: usize,
+    pub generation: u64,
+    pub at_ms: i64,
+    pub outcome: Result<crate::sources::health::Probe, FetchError>,
+    pub cert: Option<Result<crate::sources::tls::CertInfo, FetchError>>,
+    /// The target's `/metrics`, scraped directly, when it has a `metrics_url`.
+    pub metrics: Option<Result<Vec<crate::sources::scrape::ScrapedSample>, FetchError>>,
 }
 
 /// The answer to a silence write (create or expire).
@@ -275,6 +293,8 @@ pub enum Action {
     Alerts(AlertsResult),
     /// A silence write finished.
     Write(WriteResult),
+    /// A health check answered (or failed).
+    Health(HealthResult),
     /// A key as typed; the engine turns it into an intent (through the keymap of the current view)
     /// or a text edit before `update` sees it.
     Key { key: Key },

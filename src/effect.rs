@@ -38,6 +38,12 @@ pub enum Effect {
         what: String,
         op: SilenceOp,
     },
+    /// Check health target N; `cert` also reads its TLS certificate.
+    CheckHealth {
+        target: usize,
+        generation: u64,
+        cert: bool,
+    },
     /// Ring the terminal bell (a new alert fired and `alerts.bell` is on).
     Bell,
     Quit,

@@ -51,6 +51,10 @@ impl Engine {
                 self.fetcher.completed(TaskKey::Write(w.id));
                 Action::Write(w)
             }
+            Action::Health(r) => {
+                self.fetcher.completed(TaskKey::Health(r.target));
+                Action::Health(r)
+            }
             other => other,
         };
         let mut go_on = true;
@@ -59,6 +63,9 @@ impl Engine {
                 Effect::Fetch(req) => self.fetcher.submit(req),
                 Effect::FetchAlerts { feed, generation } => self.fetcher.submit_job(Job::Feed { feed, generation }),
                 Effect::WriteSilence { id, what, op } => self.fetcher.submit_job(Job::Write { id, what, op }),
+                Effect::CheckHealth { target, generation, cert } => {
+                    self.fetcher.submit_job(Job::Health { target, generation, cert })
+                }
                 Effect::Bell => self.bell = true,
                 Effect::Quit => go_on = false,
             }

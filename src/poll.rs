@@ -11,10 +11,12 @@
 //! - Dropping the fetcher aborts every request (clean cancel on quit).
 
 use crate::action::{
-    Action, AlertFeed, AlertsData, AlertsResult, FetchError, FetchErrorKind, QueryKey, QueryResult, WriteResult,
+    Action, AlertFeed, AlertsData, AlertsResult, FetchError, FetchErrorKind, HealthResult, QueryKey, QueryResult,
+    WriteResult,
 };
 use crate::effect::{FetchRequest, SilenceOp};
 use crate::sources::alertmanager::AmClient;
+use crate::sources::health::HealthClient;
 use crate::sources::prometheus::PromClient;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -27,6 +29,7 @@ pub enum TaskKey {
     Query(QueryKey),
     Feed(AlertFeed),
     Write(u64),
+    Health(usize),
 }
 
 /// One unit of work.
@@ -35,6 +38,7 @@ pub enum Job {
     Query(FetchRequest),
     Feed { feed: AlertFeed, generation: u64 },
     Write { id: u64, what: String, op: SilenceOp },
+    Health { target: usize, generation: u64, cert: bool },
 }
 
 impl Job {
@@ -43,6 +47,7 @@ impl Job {
             Job::Query(r) => TaskKey::Query(r.key),
             Job::Feed { feed, .. } => TaskKey::Feed(*feed),
             Job::Write { id, .. } => TaskKey::Write(*id),
+            Job::Health { target, .. } => TaskKey::Health(*target),
         }
     }
 }
@@ -54,10 +59,21 @@ struct Am {
     limit: Arc<Semaphore>,
 }
 
+/// One health target: its client (or why there is none), URL, timeout and extra CA for the
+/// certificate check.
+pub struct HealthCheck {
+    pub client: Result<HealthClient, String>,
+    pub url: String,
+    pub timeout: std::time::Duration,
+    pub ca_pem: Option<Vec<u8>>,
+    pub metrics_url: Option<String>,
+}
+
 pub struct Fetcher {
     client: Client<PromClient>,
     limit: Arc<Semaphore>,
     ams: Arc<Vec<Am>>,
+    health: Arc<Vec<HealthCheck>>,
     running: HashSet<TaskKey>,
     pending: HashMap<TaskKey, Job>,
     tasks: JoinSet<()>,
@@ -80,6 +96,7 @@ impl Fetcher {
             client: client.map(Arc::new),
             limit: Arc::new(Semaphore::new(max_in_flight.max(1))),
             ams: Arc::new(Vec::new()),
+            health: Arc::new(Vec::new()),
             running: HashSet::new(),
             pending: HashMap::new(),
             tasks: JoinSet::new(),
@@ -92,6 +109,11 @@ impl Fetcher {
         self.ams = Arc::new(
             ams.into_iter().map(|c| Am { client: c.map(Arc::new), limit: Arc::new(Semaphore::new(2)) }).collect(),
         );
+    }
+
+    /// The environment's health targets, in config order.
+    pub fn set_health(&mut self, checks: Vec<HealthCheck>) {
+        self.health = Arc::new(checks);
     }
 
     pub fn submit(&mut self, req: FetchRequest) {
@@ -157,6 +179,35 @@ impl Fetcher {
                     let _ = tx.send(Action::Alerts(AlertsResult { feed, generation, at_ms: now_ms(), outcome }));
                 });
             }
+            Job::Health { target, generation, cert } => {
+                let checks = self.health.clone();
+                self.tasks.spawn(async move {
+                    let Some(c) = checks.get(target) else { return };
+                    let probe = async {
+                        match &c.client {
+                            Ok(client) => client.check().await,
+                            Err(why) => Err(setup_error(why)),
+                        }
+                    };
+                    let tls = async {
+                        if cert {
+                            Some(crate::sources::tls::probe(&c.url, c.ca_pem.as_deref(), c.timeout).await)
+                        } else {
+                            None
+                        }
+                    };
+                    let scrape = async {
+                        match (&c.metrics_url, &c.client) {
+                            (Some(url), Ok(client)) => Some(client.scrape(url).await),
+                            (Some(_), Err(why)) => Some(Err(setup_error(why))),
+                            (None, _) => None,
+                        }
+                    };
+                    let (outcome, cert, metrics) = tokio::join!(probe, tls, scrape);
+                    let r = HealthResult { target, generation, at_ms: now_ms(), outcome, cert, metrics };
+                    let _ = tx.send(Action::Health(r));
+                });
+            }
             Job::Write { id, what, op } => {
                 let ams = self.ams.clone();
                 self.tasks.spawn(async move {
@@ -194,13 +245,13 @@ async fn fetch_feed(
                 _ => c.status().await.map(|status| AlertsData::Status { status }),
             }
         }
-        AlertFeed::PromAlerts | AlertFeed::PromRules => {
+        AlertFeed::PromAlerts | AlertFeed::PromRules | AlertFeed::PromBuild => {
             let c = prom.map_err(|why| setup_error(&why))?;
             let _permit = limit.acquire_owned().await;
-            if feed == AlertFeed::PromAlerts {
-                c.alerts().await.map(|alerts| AlertsData::PromAlerts { alerts })
-            } else {
-                c.rules().await.map(|groups| AlertsData::Rules { groups })
+            match feed {
+                AlertFeed::PromAlerts => c.alerts().await.map(|alerts| AlertsData::PromAlerts { alerts }),
+                AlertFeed::PromRules => c.rules().await.map(|groups| AlertsData::Rules { groups }),
+                _ => c.buildinfo().await.map(|info| AlertsData::Build { info }),
             }
         }
     }

@@ -25,6 +25,9 @@ pub struct Loaded {
     pub production: bool,
     pub source: PromSource,
     pub alertmanagers: Vec<PromSource>,
+    pub health: Vec<crate::config::HealthTarget>,
+    /// A CA to trust besides the web roots (the demo's generated one).
+    pub extra_ca: Option<Vec<u8>>,
     pub theme: Theme,
     pub keymap: Keymap,
     pub paths: Paths,
@@ -48,13 +51,19 @@ impl std::error::Error for ConfigProblems {}
 
 /// The demo's config: the Mini Market profile, faster refreshes and shorter ranges so the scripted
 /// incident shows within a minute, pointed at the embedded servers.
-pub fn demo_config(prometheus_url: &str, alertmanager_urls: &[String]) -> anyhow::Result<Config> {
+pub fn demo_config(
+    prometheus_url: &str,
+    alertmanager_urls: &[String],
+    health: &[config::HealthTarget],
+) -> anyhow::Result<Config> {
     let mut c = config::load_str("examples/minimarket.toml (embedded)", DEMO_PROFILE).map_err(ConfigProblems)?;
     for e in &mut c.environments {
         e.prometheus.url = prometheus_url.to_string();
         e.alertmanagers = alertmanager_urls.iter().map(PromSource::new).collect();
+        e.health = health.to_vec();
     }
     c.alerts.refresh = config::Dur(Duration::from_secs(5));
+    c.settings.health_interval = config::Dur(Duration::from_secs(5));
     let fast = config::Dur(Duration::from_secs(5));
     c.settings.refresh = fast;
     for d in &mut c.dashboards {
@@ -75,7 +84,7 @@ pub async fn load(common: &Common) -> anyhow::Result<Loaded> {
         let handle = crate::demo::start(DemoOptions { start_unix_ms: now_ms() - offset, frozen: false })
             .await
             .context("cannot start the demo's loopback servers")?;
-        (demo_config(&handle.prometheus_url, &handle.alertmanager_urls)?, Some(handle))
+        (demo_config(&handle.prometheus_url, &handle.alertmanager_urls, &demo_health(&handle))?, Some(handle))
     } else {
         let file = common.config.clone().unwrap_or_else(|| paths.config_file());
         if !file.exists() {
@@ -110,6 +119,8 @@ pub async fn load(common: &Common) -> anyhow::Result<Loaded> {
         production: env.production,
         source: env.prometheus,
         alertmanagers: env.alertmanagers,
+        health: env.health,
+        extra_ca: demo.as_ref().map(|d| d.ca_pem.clone().into_bytes()),
         config,
         theme,
         keymap,
@@ -125,7 +136,53 @@ impl Loaded {
         state.alerts.created_by = crate::alerts::silence::default_created_by();
         let mut engine = Engine::new(state, PromClient::new(&self.source), self.source.max_in_flight);
         engine.fetcher.set_alertmanagers(self.alertmanagers.iter().map(AmClient::new).collect());
+        engine.fetcher.set_health(health_checks(&self.health, self.extra_ca.as_deref()));
         engine.keymap = self.keymap.clone();
         engine
     }
+}
+
+/// The fetcher's view of the health targets: a client each (or why not) and what the
+/// certificate check needs. A CA file that cannot be read is reported as the target's error.
+pub fn health_checks(
+    targets: &[crate::config::HealthTarget],
+    extra_ca: Option<&[u8]>,
+) -> Vec<crate::poll::HealthCheck> {
+    targets
+        .iter()
+        .map(|t| {
+            let mut ca_pem = extra_ca.map(<[u8]>::to_vec);
+            if let Some(Ok(pem)) = t.ca_file.as_ref().map(std::fs::read) {
+                ca_pem.get_or_insert_with(Vec::new).extend(pem);
+            }
+            crate::poll::HealthCheck {
+                // A CA file that cannot be read is the client's error, shown as the target's.
+                client: crate::sources::health::HealthClient::with_ca(t, extra_ca),
+                url: t.url.clone(),
+                timeout: t.timeout.0,
+                ca_pem,
+                metrics_url: t.metrics_url.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The demo's health targets: each simulated service's `/health` and `/metrics`, the token where
+/// one is needed (a header here, since the demo has no secret store; use `bearer_token_env` or
+/// `bearer_token_file` for real ones).
+pub fn demo_health(demo: &DemoHandle) -> Vec<config::HealthTarget> {
+    demo.services
+        .iter()
+        .map(|s| {
+            let mut t = config::HealthTarget::new(s.job, &s.health_url);
+            t.metrics_url = Some(s.metrics_url.clone());
+            if s.job == crate::sim::services::AUTH_JOB {
+                t.headers.insert("Authorization".into(), format!("Bearer {}", crate::sim::services::DEMO_TOKEN));
+            }
+            if s.job == crate::sim::tls_service::JOB {
+                t.url = demo.tls_health_url.clone();
+            }
+            t
+        })
+        .collect()
 }

@@ -18,11 +18,12 @@ use std::time::Duration;
 pub fn show_view(engine: &mut Engine, view: &str) -> Result<(), String> {
     match view.to_ascii_lowercase().as_str() {
         "alerts" => engine.state.page = crate::state::Page::Alerts,
+        "health" => engine.state.page = crate::state::Page::Health,
         "silences" => {
             engine.state.page = crate::state::Page::Alerts;
             engine.state.alerts.silences_open = true;
         }
-        _ => engine.state.active = find_view(engine, view).map_err(|e| format!("{e}; or `alerts`, `silences`"))?,
+        _ => engine.state.active = find_view(engine, view).map_err(|e| format!("{e}; or `alerts`, `silences`, `health`"))?,
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ use crate::sources::prometheus::range_params;
 use crate::state::{Page, Slot, State, StatusMsg};
 
 mod alerts;
+mod health;
 use crate::ui::layout;
 pub use alerts::text_focus;
 use ratatui::layout::Rect;
@@ -52,6 +53,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             alerts::schedule(state)
         }
         Action::Text { op } => alerts::on_text(state, op),
+        Action::Health(r) => {
+            health::apply(state, r);
+            Vec::new()
+        }
         // Keys are turned into intents or text edits by the engine, which holds the keymap.
         Action::Key { .. } => Vec::new(),
         Action::Shutdown { reason } => {
@@ -67,12 +72,16 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
 fn schedule_all(state: &mut State) -> Vec<Effect> {
     let mut out = schedule(state);
     out.extend(alerts::schedule(state));
+    out.extend(health::schedule(state));
     out
 }
 
 fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
     state.dirty = true;
     if let Some(effects) = alerts::on_intent(state, intent) {
+        return effects;
+    }
+    if let Some(effects) = health::on_intent(state, intent) {
         return effects;
     }
     let n = state.dashboards.len();
@@ -101,23 +110,33 @@ fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Intent::AlertsView => {
-            state.page = if state.page == Page::Alerts { Page::Dashboards } else { Page::Alerts };
+        Intent::AlertsView | Intent::HealthView => {
+            let to = if intent == Intent::AlertsView { Page::Alerts } else { Page::Health };
+            state.page = if state.page == to { Page::Dashboards } else { to };
             state.fullscreen = false;
             state.alerts.silences_open = false;
             schedule_all(state)
         }
-        // The tabs run: alerts, dashboard 1 … dashboard n.
+        // The tabs run: alerts, health (when there are targets), dashboard 1 … dashboard n.
         Intent::NextDashboard | Intent::PrevDashboard => {
-            let tab = if state.page == Page::Alerts { 0 } else { state.active + 1 };
-            let step = if intent == Intent::NextDashboard { 1 } else { n };
-            let to = (tab + step) % (n + 1);
-            if to == 0 {
-                state.page = Page::Alerts;
-                state.fullscreen = false;
-            } else {
-                switch_dashboard(state, to - 1);
+            let mut tabs = vec![Page::Alerts];
+            if !state.health.targets.is_empty() {
+                tabs.push(Page::Health);
             }
+            let first_dash = tabs.len();
+            let tab = match state.page {
+                Page::Dashboards => first_dash + state.active,
+                p => tabs.iter().position(|t| *t == p).unwrap_or(0),
+            };
+            let total = first_dash + n;
+            let step = if intent == Intent::NextDashboard { 1 } else { total - 1 };
+            let to = (tab + step) % total;
+            if to < first_dash {
+                state.page = tabs[to];
+            } else {
+                switch_dashboard(state, to - first_dash);
+            }
+            state.fullscreen = false;
             schedule_all(state)
         }
         Intent::FocusNext | Intent::FocusPrev => {
@@ -213,6 +232,10 @@ pub fn schedule(state: &mut State) -> Vec<Effect> {
         let chart_cells = chart_cells(width);
         for (ti, q) in panel.queries.iter_mut().enumerate() {
             if q.in_flight.is_some() || state.now_ms < q.next_due_ms {
+                continue;
+            }
+            // Direct-scrape queries are filled by their health target's checks, not by Prometheus.
+            if spec.queries[ti].scrape.is_some() {
                 continue;
             }
             let generation = state.next_generation;

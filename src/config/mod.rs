@@ -82,6 +82,8 @@ pub struct Settings {
     pub utc: bool,
     /// Refuse every write (silences, acknowledgements, actions). `--read-only` sets it too.
     pub read_only: bool,
+    /// How often health targets are checked unless they say otherwise.
+    pub health_interval: Dur,
 }
 
 impl Default for Settings {
@@ -94,6 +96,7 @@ impl Default for Settings {
             time_ranges: vec![d(300), d(900), d(3600), d(6 * 3600), d(24 * 3600), d(7 * 24 * 3600)],
             utc: false,
             read_only: false,
+            health_interval: d(15),
         }
     }
 }
@@ -317,6 +320,10 @@ pub struct Query {
     pub expr: String,
     /// Legend: a fixed text or a template such as `{{service}} P95`. Labels are used when unset.
     pub legend: Option<String>,
+    /// Read `expr` straight from this health target's `metrics_url` instead of Prometheus, so the
+    /// number stays visible while Prometheus is down. `expr` is then a selector:
+    /// `metric_name{label="value", …}` (every matching series is shown; counters as totals).
+    pub scrape: Option<String>,
 }
 
 impl Config {

@@ -15,6 +15,7 @@ pub enum Context {
     Dashboard,
     Alerts,
     Silences,
+    Health,
 }
 
 /// The sections a keymap file may have, in help order.
@@ -23,6 +24,7 @@ pub const SECTIONS: &[(&str, Context)] = &[
     ("dashboard", Context::Dashboard),
     ("alerts", Context::Alerts),
     ("silences", Context::Silences),
+    ("health", Context::Health),
 ];
 
 impl Context {

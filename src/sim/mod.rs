@@ -49,6 +49,10 @@ pub struct DemoHandle {
     pub prometheus_url: String,
     /// The Alertmanager HA pair's base URLs (one silence store, each lists both as peers).
     pub alertmanager_urls: Vec<String>,
+    /// `https://localhost:PORT/health` of the `dashboard` service, with a certificate generated at
+    /// start-up that expires in 10 days, signed by `ca_pem`.
+    pub tls_health_url: String,
+    pub ca_pem: String,
     pub services: Vec<DemoService>,
     pub world: Arc<World>,
     tasks: Vec<JoinHandle<()>>,
@@ -123,7 +127,17 @@ pub async fn start(opts: DemoOptions) -> std::io::Result<DemoHandle> {
         tasks.push(spawn(listener, addr, am_api::router(Arc::new(state))));
         alertmanager_urls.push(format!("http://{addr}"));
     }
-    Ok(DemoHandle { prometheus_url, alertmanager_urls, services, world, tasks })
+    let tls = tls_service::start(world.clone()).await?;
+    tasks.push(tls.task);
+    Ok(DemoHandle {
+        prometheus_url,
+        alertmanager_urls,
+        tls_health_url: tls.url,
+        ca_pem: tls.ca_pem,
+        services,
+        world,
+        tasks,
+    })
 }
 
 #[cfg(test)]

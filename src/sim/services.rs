@@ -234,7 +234,22 @@ pub fn health(w: &World, job: &str, t: f64) -> (StatusCode, serde_json::Value) {
     (StatusCode::OK, body)
 }
 
-async fn health_handler(State(st): State<Arc<ServiceState>>) -> Response {
+/// The bearer token `agente_negocio`'s `/health` requires, as the Mini Market's authenticated
+/// endpoints do (a JWT in the real stack).
+pub const DEMO_TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjZW50aW5lbGEtZGVtbyJ9.ZGVtbw";
+
+/// The service whose `/health` needs the token.
+pub const AUTH_JOB: &str = "agente_negocio";
+
+async fn health_handler(State(st): State<Arc<ServiceState>>, headers: axum::http::HeaderMap) -> Response {
+    if st.job == AUTH_JOB {
+        let want = format!("Bearer {DEMO_TOKEN}");
+        if headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) != Some(want.as_str()) {
+            let body = serde_json::json!({"detail": "Not authenticated"});
+            return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], axum::Json(body))
+                .into_response();
+        }
+    }
     let (code, body) = health(&st.world, st.job, now_s());
     (code, axum::Json(body)).into_response()
 }

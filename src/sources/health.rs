@@ -54,9 +54,22 @@ impl HealthClient {
         HealthClient::with_env(target, |var| std::env::var(var).ok())
     }
 
+    /// [`Self::new`], also trusting `ca_pem` (PEM certificates) for `https`.
+    pub fn with_ca(target: &HealthTarget, ca_pem: Option<&[u8]>) -> Result<HealthClient, String> {
+        HealthClient::build(target, |var| std::env::var(var).ok(), ca_pem)
+    }
+
     /// As [`HealthClient::new`], with the environment given as a function (for tests).
     /// Errors name what is wrong (the header, the variable, the file), never a secret.
     pub fn with_env(target: &HealthTarget, getenv: impl Fn(&str) -> Option<String>) -> Result<HealthClient, String> {
+        HealthClient::build(target, getenv, None)
+    }
+
+    fn build(
+        target: &HealthTarget,
+        getenv: impl Fn(&str) -> Option<String>,
+        self_ca: Option<&[u8]>,
+    ) -> Result<HealthClient, String> {
         let name = &target.name;
         let url = reqwest::Url::parse(&target.url).map_err(|e| format!("health `{name}`: `url` is not a URL: {e}"))?;
         if !matches!(url.scheme(), "http" | "https") {
@@ -103,14 +116,24 @@ impl HealthClient {
             // Checked now so a typo is reported at start-up; read again at each check.
             read_token_file(file).map_err(|e| format!("health `{name}`: {e}"))?;
         }
+        // A private CA: the target's `ca_file`, and any extra one the caller trusts (the demo's).
+        let mut pems: Vec<Vec<u8>> = self_ca.map(|c| vec![c.to_vec()]).unwrap_or_default();
         if let Some(ca) = &target.ca_file {
-            // The shared client (http::client) takes no extra roots yet: only the system's web roots are trusted.
-            tracing::warn!(target = %name, ca_file = %ca.display(), "health: ca_file is not used yet");
+            pems.push(
+                std::fs::read(ca).map_err(|e| format!("health `{name}`: cannot read ca_file {}: {e}", ca.display()))?,
+            );
+        }
+        let mut roots = Vec::new();
+        for pem in &pems {
+            roots.extend(
+                reqwest::Certificate::from_pem_bundle(pem)
+                    .map_err(|e| format!("health `{name}`: the CA is not PEM certificates: {e}"))?,
+            );
         }
         let total = target.timeout.0;
         let timeouts = Timeouts { connect: total.min(CONNECT_MAX), total };
         Ok(HealthClient {
-            http: http::client(timeouts)?,
+            http: http::client_with_roots(timeouts, roots)?,
             url: target.url.clone(),
             method,
             shown: format!("{name} at {}", http::redact_url(&target.url)),
@@ -227,6 +250,30 @@ fn base64(s: String) -> String {
         }
     }
     out
+}
+
+impl HealthClient {
+    /// GET a `/metrics` URL of the same service (same headers and auth) and parse it.
+    pub async fn scrape(&self, url: &str) -> Result<Vec<crate::sources::scrape::ScrapedSample>, FetchError> {
+        let shown = format!("/metrics at {}", http::redact_url(url));
+        let resp = self
+            .http
+            .get(url)
+            .headers(self.headers.clone())
+            .send()
+            .await
+            .map_err(|e| http::transport_error(&e, &shown, self.timeouts))?;
+        let status = resp.status().as_u16();
+        let body = http::read_capped(resp, 16 << 20, &shown, self.timeouts).await?;
+        if !(200..300).contains(&status) {
+            return Err(err(
+                FetchErrorKind::Http,
+                format!("{shown} answered HTTP {status}: {}", http::body_excerpt(&body)),
+            ));
+        }
+        crate::sources::scrape::parse(&String::from_utf8_lossy(&body))
+            .map_err(|e| err(FetchErrorKind::Decode, format!("{shown}: {e}")))
+    }
 }
 
 #[cfg(test)]

@@ -16,6 +16,11 @@ pub struct Timeouts {
 /// would turn a form POST into a GET without the query, and the backend would answer something
 /// misleading ("no expression found"); those are returned as they are, for [`redirect_error`].
 pub fn client(t: Timeouts) -> Result<reqwest::Client, String> {
+    client_with_roots(t, Vec::new())
+}
+
+/// [`client`], also trusting `roots` (a private CA) besides the web's.
+pub fn client_with_roots(t: Timeouts, roots: Vec<reqwest::Certificate>) -> Result<reqwest::Client, String> {
     let policy = reqwest::redirect::Policy::custom(|attempt| {
         if attempt.previous().len() >= 5 {
             attempt.error("more than 5 redirects")
@@ -25,8 +30,11 @@ pub fn client(t: Timeouts) -> Result<reqwest::Client, String> {
             attempt.stop()
         }
     });
-    reqwest::Client::builder()
-        .connect_timeout(t.connect)
+    let mut b = reqwest::Client::builder();
+    for r in roots {
+        b = b.add_root_certificate(r);
+    }
+    b.connect_timeout(t.connect)
         .timeout(t.total)
         .redirect(policy)
         .user_agent(concat!("centinela/", env!("CARGO_PKG_VERSION")))

@@ -21,7 +21,7 @@ use std::time::Duration;
 use x509_parser::extensions::GeneralName;
 
 /// What a server's certificate says, and whether it would be trusted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CertInfo {
     /// End of validity, ms since the Unix epoch.
     pub not_after_ms: i64,
@@ -37,7 +37,7 @@ pub struct CertInfo {
 }
 
 /// Whether a client verifying the certificate chain and name would accept it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Trust {
     Trusted,
     /// Why not, in a few words: "expired", "self-signed", "unknown issuer", "name mismatch",

@@ -136,6 +136,8 @@ pub struct AlertsState {
     pub ams: Vec<AmInstance>,
     pub prom_alerts: Feed<Vec<PromAlert>>,
     pub rules: Feed<Vec<RuleGroup>>,
+    /// Prometheus's build info: its version, and whether it answers (the health view's backends).
+    pub prom_build: Feed<crate::sources::prometheus::BuildInfo>,
     pub filter: Filter,
     pub bar: FilterBar,
     /// The merged, filtered, grouped list (rebuilt when data or the filter change).
@@ -374,6 +376,7 @@ impl AlertsState {
         }
         out.push((AlertFeed::PromAlerts, FeedRef::of(&mut self.prom_alerts)));
         out.push((AlertFeed::PromRules, FeedRef::of(&mut self.rules)));
+        out.push((AlertFeed::PromBuild, FeedRef::of(&mut self.prom_build)));
         out
     }
 }

@@ -1,6 +1,7 @@
 //! The application state. Plain data, owned by the runtime loop, changed only by [`crate::update`].
 
 pub mod alerts;
+pub mod health;
 pub mod text;
 
 use crate::action::{FetchError, QueryKey};
@@ -101,12 +102,14 @@ pub enum Page {
     #[default]
     Dashboards,
     Alerts,
+    Health,
 }
 
 #[derive(Debug, Clone)]
 pub struct State {
     pub page: Page,
     pub alerts: alerts::AlertsState,
+    pub health: health::HealthState,
     pub now_ms: i64,
     pub width: u16,
     pub height: u16,
@@ -150,15 +153,13 @@ impl State {
                 }
             })
             .collect();
-        let am_names = config
-            .environments
-            .iter()
-            .find(|e| e.name == env_name)
-            .map(|e| e.alertmanagers.iter().map(|a| host_port(&a.url)).collect())
-            .unwrap_or_default();
+        let env = config.environments.iter().find(|e| e.name == env_name);
+        let am_names = env.map(|e| e.alertmanagers.iter().map(|a| host_port(&a.url)).collect()).unwrap_or_default();
+        let targets = env.map(|e| e.health.as_slice()).unwrap_or_default();
         State {
             page: Page::Dashboards,
             alerts: alerts::AlertsState::new(config.alerts.clone(), am_names, config.settings.read_only),
+            health: health::HealthState::new(targets, config.settings.health_interval.0.as_millis() as i64),
             now_ms,
             width: 160,
             height: 48,
@@ -198,13 +199,16 @@ impl State {
             Page::Dashboards => Context::Dashboard,
             Page::Alerts if self.alerts.silences_open => Context::Silences,
             Page::Alerts => Context::Alerts,
+            Page::Health => Context::Health,
         }
     }
 
     /// True when every visible query has had an answer (good or bad): what `snapshot` waits for.
     pub fn visible_settled(&self) -> bool {
-        if self.page == Page::Alerts {
-            return self.alerts.settled();
+        match self.page {
+            Page::Alerts => return self.alerts.settled(),
+            Page::Health => return self.health.settled() && self.alerts.prom_build.answered,
+            Page::Dashboards => {}
         }
         self.dash().panels.iter().all(|p| p.queries.iter().all(|q| !matches!(q.slot, Slot::Loading)))
     }

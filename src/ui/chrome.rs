@@ -43,7 +43,8 @@ pub fn header(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         spans.push(Span::styled(" READ-ONLY ", theme.style(Role::Muted)));
     }
     let on_alerts = state.page == Page::Alerts;
-    let right = if on_alerts {
+    let on_health = state.page == Page::Health;
+    let right = if state.page != Page::Dashboards {
         format!(" {} ", clock(state))
     } else {
         format!(" range {}  {} ", short_duration(state.range()), clock(state))
@@ -52,6 +53,7 @@ pub fn header(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let fixed: usize = spans.iter().map(|s| s.width()).sum::<usize>() + right.chars().count() + 1;
     let counts_w: usize = counts_full.iter().map(|s| s.width()).sum();
     let full: usize = " a Alerts ".len()
+        + if state.health.targets.is_empty() { 0 } else { " H Health ".len() }
         + state
             .dashboards
             .iter()
@@ -68,8 +70,12 @@ pub fn header(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         alerts_label,
         if on_alerts { theme.style(Role::TabActive) } else { theme.style(Role::Tab) },
     ));
+    if !state.health.targets.is_empty() || on_health {
+        let label = if compact && !on_health { " H " } else { " H Health " };
+        spans.push(Span::styled(label, if on_health { theme.style(Role::TabActive) } else { theme.style(Role::Tab) }));
+    }
     for (i, d) in state.dashboards.iter().enumerate() {
-        let active = !on_alerts && i == state.active;
+        let active = state.page == Page::Dashboards && i == state.active;
         let label = if compact && !active {
             format!(" {} ", i + 1)
         } else {
@@ -132,6 +138,10 @@ pub fn status(f: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap: &
         ),
         None => Span::styled(hints(keymap, state), theme.style(Role::Status)),
     };
+    // The health strip, always at the right end: one cell per service.
+    let used: usize = right.iter().map(|s| s.width()).sum();
+    let room = (area.width as usize).saturating_sub(used + 30);
+    right.extend(super::health::strip(state, theme, room));
     let right_w: usize = right.iter().map(|s| s.width()).sum();
     let left_text: String = left.content.chars().take((area.width as usize).saturating_sub(right_w)).collect();
     let pad = (area.width as usize).saturating_sub(unicode_width::UnicodeWidthStr::width(left_text.as_str()) + right_w);
@@ -160,6 +170,14 @@ fn hints(keymap: &Keymap, state: &State) -> String {
             (Intent::ToggleHelp, "help"),
             (Intent::Quit, "quit"),
         ],
+        Context::Health => &[
+            (Intent::SelectNext, "next"),
+            (Intent::Refresh, "check now"),
+            (Intent::HealthView, "dashboards"),
+            (Intent::AlertsView, "alerts"),
+            (Intent::ToggleHelp, "help"),
+            (Intent::Quit, "quit"),
+        ],
         Context::Silences => &[
             (Intent::ExpireSilence, "expire"),
             (Intent::SilencesView, "alerts"),
@@ -169,6 +187,7 @@ fn hints(keymap: &Keymap, state: &State) -> String {
         _ => &[
             (Intent::ToggleHelp, "help"),
             (Intent::AlertsView, "alerts"),
+            (Intent::HealthView, "health"),
             (Intent::NextDashboard, "next tab"),
             (Intent::ToggleFullscreen, "full screen"),
             (Intent::ZoomOut, "range"),

@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod bar;
 pub mod chrome;
 pub mod gauge;
+pub mod health;
 pub mod help;
 pub mod layout;
 pub mod panel;
@@ -30,6 +31,8 @@ pub fn render(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
     let dash = state.dash();
     if state.page == crate::state::Page::Alerts {
         alerts::draw(f, screen.body, state, theme);
+    } else if state.page == crate::state::Page::Health {
+        health::draw(f, screen.body, state, theme);
     } else if state.fullscreen {
         let i = dash.focus.min(dash.spec.panels.len().saturating_sub(1));
         if let (Some(spec), Some(ps)) = (dash.spec.panels.get(i), dash.panels.get(i)) {

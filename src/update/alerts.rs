@@ -40,7 +40,7 @@ pub fn schedule(state: &mut State) -> Vec<Effect> {
 fn interval(state: &State, feed: AlertFeed) -> i64 {
     let refresh = state.alerts.settings.refresh.0.as_millis() as i64;
     match feed {
-        AlertFeed::AmStatus(_) | AlertFeed::PromRules => refresh * SLOW_FACTOR,
+        AlertFeed::AmStatus(_) | AlertFeed::PromRules | AlertFeed::PromBuild => refresh * SLOW_FACTOR,
         _ => refresh,
     }
 }
@@ -117,6 +117,7 @@ pub fn apply(state: &mut State, r: AlertsResult) -> Vec<Effect> {
         }
         AlertFeed::PromAlerts => store(&mut a.prom_alerts, g, at, next_due, pick!(PromAlerts, alerts)),
         AlertFeed::PromRules => store(&mut a.rules, g, at, next_due, pick!(Rules, groups)),
+        AlertFeed::PromBuild => store(&mut a.prom_build, g, at, next_due, pick!(Build, info)),
     };
     if !changed {
         return Vec::new();

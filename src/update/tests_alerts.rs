@@ -117,7 +117,7 @@ fn every_feed_is_polled_on_every_page_and_late_answers_are_dropped() {
             _ => None,
         })
         .collect();
-    assert_eq!(feeds.len(), 2 * 4 + 2, "alerts, groups, silences, status per Alertmanager + Prometheus's two");
+    assert_eq!(feeds.len(), 2 * 4 + 3, "alerts, groups, silences, status per Alertmanager + Prometheus's three");
     assert!(update(&mut s, Action::Tick { now_ms: T0 + 1000 })
         .iter()
         .all(|e| !matches!(e, Effect::FetchAlerts { .. })));
