@@ -23,7 +23,10 @@ pub fn show_view(engine: &mut Engine, view: &str) -> Result<(), String> {
             engine.state.page = crate::state::Page::Alerts;
             engine.state.alerts.silences_open = true;
         }
-        _ => engine.state.active = find_view(engine, view).map_err(|e| format!("{e}; or `alerts`, `silences`, `health`"))?,
+        _ => {
+            engine.state.active =
+                find_view(engine, view).map_err(|e| format!("{e}; or `alerts`, `silences`, `health`"))?
+        }
     }
     Ok(())
 }

@@ -329,3 +329,5 @@ fn tick_signature(state: &State) -> u64 {
 mod tests;
 #[cfg(test)]
 mod tests_alerts;
+#[cfg(test)]
+mod tests_health;

@@ -98,13 +98,17 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let inner = block.inner(list_area);
     f.render_widget(block, list_area);
     let w = inner.width as usize;
-    let mut lines = vec![Line::styled(
+    // Below 120 columns the history, since, version and uptime columns give way to the reason.
+    let wide = w >= 118;
+    let heading = if wide {
         format!(
             " {:<10} {:<16} {:>8} {:<16} {:>4} {:>7} {:<10} {:>8} {:<14} {}",
             "state", "service", "latency", "last 16", "fail", "since", "version", "uptime", "certificate", "reason"
-        ),
-        theme.style(Role::Muted).add_modifier(Modifier::BOLD),
-    )];
+        )
+    } else {
+        format!(" {:<10} {:<16} {:>8} {:>4} {:<14} {}", "state", "service", "latency", "fail", "certificate", "reason")
+    };
+    let mut lines = vec![Line::styled(heading, theme.style(Role::Muted).add_modifier(Modifier::BOLD))];
     if h.targets.is_empty() {
         lines.push(Line::styled(
             " no health targets are configured for this environment ([[environment.health]] in the config)",
@@ -133,16 +137,20 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 theme.style(Role::Text).add_modifier(Modifier::BOLD),
             ),
             Span::styled(format!("{latency:>8} "), theme.style(Role::Text)),
-            Span::styled(format!("{spark:<16} "), theme.style(Role::Info)),
-            Span::styled(
-                format!("{:>4} ", t.failures),
-                theme.style(if t.failures > 0 { Role::Warn } else { Role::Muted }),
-            ),
-            Span::styled(format!("{since:>7} "), theme.style(Role::Muted)),
-            Span::styled(format!("{:<10} ", sanitize_trunc(&version, 10)), theme.style(Role::Muted)),
-            Span::styled(format!("{uptime:>8} "), theme.style(Role::Muted)),
-            Span::styled(format!("{:<14} ", sanitize_trunc(&cert, 14)), theme.style(cert_role)),
         ];
+        if wide {
+            spans.push(Span::styled(format!("{spark:<16} "), theme.style(Role::Info)));
+        }
+        spans.push(Span::styled(
+            format!("{:>4} ", t.failures),
+            theme.style(if t.failures > 0 { Role::Warn } else { Role::Muted }),
+        ));
+        if wide {
+            spans.push(Span::styled(format!("{since:>7} "), theme.style(Role::Muted)));
+            spans.push(Span::styled(format!("{:<10} ", sanitize_trunc(&version, 10)), theme.style(Role::Muted)));
+            spans.push(Span::styled(format!("{uptime:>8} "), theme.style(Role::Muted)));
+        }
+        spans.push(Span::styled(format!("{:<14} ", sanitize_trunc(&cert, 14)), theme.style(cert_role)));
         let used: usize = spans.iter().map(|s| s.width()).sum();
         spans.push(Span::styled(sanitize_trunc(reason, w.saturating_sub(used)), theme.style(role)));
         let line = Line::from(spans);
@@ -201,7 +209,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         _ => (Role::Muted, "· not asked yet".into()),
     };
     bl.push(Line::from(vec![
-        Span::styled(" Prometheus    ", theme.style(Role::Muted)),
+        Span::styled(format!(" {:<30}", "Prometheus"), theme.style(Role::Muted)),
         Span::styled(prom.1, theme.style(prom.0)),
     ]));
     for m in &a.ams {
@@ -219,7 +227,10 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             _ => (Role::Muted, "· not asked yet".into()),
         };
         bl.push(Line::from(vec![
-            Span::styled(format!(" Alertmanager {} ", sanitize_trunc(&m.name, 21)), theme.style(Role::Muted)),
+            Span::styled(
+                format!(" {:<30}", format!("Alertmanager {}", sanitize_trunc(&m.name, 21))),
+                theme.style(Role::Muted),
+            ),
             Span::styled(text, theme.style(role)),
         ]));
     }
