@@ -84,7 +84,23 @@ pub fn header(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         let style = if active { theme.style(Role::TabActive) } else { theme.style(Role::Tab) };
         spans.push(Span::styled(label, style));
     }
-    let left_w: usize = spans.iter().map(|s| s.width()).sum();
+    // Still too long (many alert severities on a narrow terminal): inactive dashboard numbers fold
+    // into one range, so the clock never falls off the edge.
+    let width = |sp: &[Span]| sp.iter().map(|s| s.width()).sum::<usize>();
+    let n = state.dashboards.len();
+    if width(&spans) + right.chars().count() > area.width as usize && n > 1 {
+        let first_tab = spans.len() - n;
+        let active = (state.page == Page::Dashboards).then_some(state.active);
+        spans.truncate(first_tab);
+        spans.push(Span::styled(format!(" 1-{n} "), theme.style(Role::Tab)));
+        if let Some(i) = active {
+            let named = format!(" {} {} ", i + 1, crate::sanitize::sanitize(&state.dashboards[i].spec.name));
+            let fits = width(&spans) + named.chars().count() + right.chars().count() <= area.width as usize;
+            let label = if fits { named } else { format!(" {} ", i + 1) };
+            spans.push(Span::styled(label, theme.style(Role::TabActive)));
+        }
+    }
+    let left_w = width(&spans);
     let pad = (area.width as usize).saturating_sub(left_w + right.chars().count());
     spans.push(Span::raw(" ".repeat(pad)));
     spans.push(Span::styled(right, theme.style(Role::Header)));
