@@ -11,7 +11,7 @@ mkdir -p screenshots
 # Let the demo's scripted incident develop (ML latency from 20 s, agente_negocio down at 40 s) by
 # starting the scenario 60 s in the past.
 export CENTINELA_DEMO_OFFSET=60s
-for view in alerts system security business ml performance; do
+for view in alerts health system security business ml performance direct; do
   "$bin" snapshot --demo --view "$view" --size 160x48 --format svg > "screenshots/$view.svg"
   "$bin" snapshot --demo --view "$view" --size 160x48 --format text > "screenshots/$view.txt"
 done
@@ -20,6 +20,7 @@ done
 "$bin" snapshot --demo --view alerts --size 80x24 --format svg > screenshots/alerts-80x24.svg
 "$bin" snapshot --demo --view alerts --size 80x24 --format text > screenshots/alerts-80x24.txt
 "$bin" snapshot --demo --view silences --size 160x48 --format text > screenshots/silences.txt
+"$bin" snapshot --demo --view health --size 80x24 --format text > screenshots/health-80x24.txt
 if command -v rsvg-convert >/dev/null 2>&1; then
   for f in screenshots/*.svg; do rsvg-convert "$f" -o "${f%.svg}.png"; done
 fi
