@@ -79,7 +79,7 @@ fn groups(a: &[Alert]) -> Vec<AlertGroup> {
 fn answer(s: &mut State, feed: AlertFeed, data: AlertsData) {
     let generation = s.next_generation;
     s.next_generation += 1;
-    update(s, Action::Alerts(AlertsResult { feed, generation, at_ms: NOW_MS, outcome: Ok(data) }));
+    update(s, Action::Alerts(AlertsResult { feed, generation, at_ms: NOW_MS, elapsed_ms: 1.0, outcome: Ok(data) }));
 }
 
 fn benches(c: &mut Criterion) {

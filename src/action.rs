@@ -222,6 +222,9 @@ pub struct AlertsResult {
     pub feed: AlertFeed,
     pub generation: u64,
     pub at_ms: i64,
+    /// How long the request took (the backends' latency in the health view).
+    #[serde(default)]
+    pub elapsed_ms: f64,
     pub outcome: Result<AlertsData, FetchError>,
 }
 

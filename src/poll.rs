@@ -172,11 +172,14 @@ impl Fetcher {
                 let limit = self.limit.clone();
                 let ams = self.ams.clone();
                 self.tasks.spawn(async move {
+                    let start = std::time::Instant::now();
                     let outcome = fetch_feed(feed, prom, limit, &ams).await;
+                    let elapsed_ms = start.elapsed().as_secs_f64() * 1000.0;
                     if let Err(e) = &outcome {
                         tracing::debug!(?feed, error = %e.message, "alert feed failed");
                     }
-                    let _ = tx.send(Action::Alerts(AlertsResult { feed, generation, at_ms: now_ms(), outcome }));
+                    let r = AlertsResult { feed, generation, at_ms: now_ms(), elapsed_ms, outcome };
+                    let _ = tx.send(Action::Alerts(r));
                 });
             }
             Job::Health { target, generation, cert } => {

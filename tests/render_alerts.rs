@@ -43,7 +43,7 @@ fn alert(fp: &str, name: &str, sev: &str, service: &str, age_min: i64) -> Alert 
 fn answer(s: &mut State, feed: AlertFeed, data: AlertsData) {
     let generation = s.next_generation;
     s.next_generation += 1;
-    update(s, Action::Alerts(AlertsResult { feed, generation, at_ms: NOW_MS, outcome: Ok(data) }));
+    update(s, Action::Alerts(AlertsResult { feed, generation, at_ms: NOW_MS, elapsed_ms: 1.0, outcome: Ok(data) }));
 }
 
 /// The production environment (an HA pair) with `alerts` from both instances.

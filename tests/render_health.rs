@@ -104,7 +104,24 @@ fn the_strip_shows_every_service_in_its_colour_on_every_view() {
             metrics: None,
         }),
     );
+    // A refused token is an auth problem, listed with the expiring certificate under security.
+    let generation = s.health.targets[1].issued;
+    let refused = probe(401, json!({"detail": "Not authenticated"}), 2.0);
+    update(
+        &mut s,
+        Action::Health(HealthResult {
+            target: 1,
+            generation,
+            at_ms: NOW_MS,
+            outcome: refused,
+            cert: None,
+            metrics: None,
+        }),
+    );
     s.page = Page::Health;
     let text = to_text(&render(&s, &theme, &Keymap::load(None).unwrap()));
     assert!(text.contains("Connection refused"), "{text}");
+    assert!(text.contains("security: certificate of dashboard: 9d left"), "{text}");
+    assert!(text.contains("security: agente_negocio refuses centinela's credentials (4 check(s) in a row)"), "{text}");
+    assert!(text.contains("⚿ auth"), "{text}");
 }

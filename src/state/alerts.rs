@@ -29,6 +29,8 @@ pub struct Feed<T> {
     pub answered: bool,
     /// Failed polls in a row.
     pub failures: u32,
+    /// How long the last request took (ms).
+    pub latency_ms: f64,
 }
 
 impl<T> Default for Feed<T> {
@@ -42,6 +44,7 @@ impl<T> Default for Feed<T> {
             issued: 0,
             answered: false,
             failures: 0,
+            latency_ms: 0.0,
         }
     }
 }

@@ -109,6 +109,27 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         format!(" {:<10} {:<16} {:>8} {:>4} {:<14} {}", "state", "service", "latency", "fail", "certificate", "reason")
     };
     let mut lines = vec![Line::styled(heading, theme.style(Role::Muted).add_modifier(Modifier::BOLD))];
+    // The security angle: certificates near or past expiry or untrusted, and refused credentials.
+    let mut security: Vec<String> = Vec::new();
+    for t in &h.targets {
+        if let Some((role, text)) = cert_warn(t, state.now_ms) {
+            if role != Role::Ok {
+                security.push(format!("certificate of {}: {text}", sanitize_trunc(&t.spec.name, 20)));
+            }
+        }
+        if t.level() == Level::Auth {
+            security.push(format!(
+                "{} refuses centinela's credentials ({} check(s) in a row)",
+                sanitize_trunc(&t.spec.name, 20),
+                t.failures
+            ));
+        }
+    }
+    // One line each, most at three, above the table (the Security dashboard has the audit and
+    // authentication panels that go with them).
+    for (i, item) in security.iter().take(3).enumerate() {
+        lines.insert(i, Line::styled(sanitize_trunc(&format!(" security: {item}"), w), theme.style(Role::Warn)));
+    }
     if h.targets.is_empty() {
         lines.push(Line::styled(
             " no health targets are configured for this environment ([[environment.health]] in the config)",
@@ -205,7 +226,9 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let mut bl = Vec::new();
     let prom = match (&a.prom_build.data, a.prom_build.down(), &a.prom_build.error) {
         (_, true, Some(e)) | (None, _, Some(e)) => (Role::Critical, format!("✗ unreachable: {}", sanitize(&e.message))),
-        (Some(b), _, _) => (Role::Ok, format!("● answers, version {}", sanitize(&b.version))),
+        (Some(b), _, _) => {
+            (Role::Ok, format!("● answers in {:.0} ms, version {}", a.prom_build.latency_ms, sanitize(&b.version)))
+        }
         _ => (Role::Muted, "· not asked yet".into()),
     };
     bl.push(Line::from(vec![
@@ -218,7 +241,8 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             (Some(s), _, _) => (
                 Role::Ok,
                 format!(
-                    "● answers, version {}, cluster {} with {} peer(s)",
+                    "● answers in {:.0} ms, version {}, cluster {} with {} peer(s)",
+                    m.alerts.latency_ms,
                     sanitize(&s.version),
                     sanitize(&s.cluster_status),
                     s.peers.len()

@@ -56,14 +56,14 @@ pub fn refetch(state: &mut State) {
 /// Store one answer in its feed. Returns whether what it holds changed (false for a late answer).
 fn store<T: PartialEq>(
     feed: &mut Feed<T>,
-    generation: u64,
-    at_ms: i64,
+    (generation, at_ms, elapsed_ms): (u64, i64, f64),
     next_due: i64,
     outcome: Result<Option<T>, FetchError>,
 ) -> bool {
     if generation < feed.issued {
         return false;
     }
+    feed.latency_ms = elapsed_ms;
     feed.in_flight = false;
     feed.next_due_ms = next_due;
     feed.answered = true;
@@ -90,7 +90,7 @@ fn store<T: PartialEq>(
 /// Store a feed's answer; rebuild the list, announce new alerts, redraw only if something changed.
 pub fn apply(state: &mut State, r: AlertsResult) -> Vec<Effect> {
     let next_due = r.at_ms + interval(state, r.feed);
-    let (g, at) = (r.generation, r.at_ms);
+    let g = (r.generation, r.at_ms, r.elapsed_ms);
     let a = &mut state.alerts;
     macro_rules! pick {
         ($variant:ident, $field:ident) => {
@@ -104,20 +104,20 @@ pub fn apply(state: &mut State, r: AlertsResult) -> Vec<Effect> {
         AlertFeed::AmAlerts(i) => a.ams.get_mut(i).is_some_and(|am| {
             // Shared from here on: merging and regrouping never copy an alert.
             let data = pick!(Alerts, alerts).map(|o| o.map(|v| v.into_iter().map(Shared::new).collect()));
-            store(&mut am.alerts, g, at, next_due, data)
+            store(&mut am.alerts, g, next_due, data)
         }),
         AlertFeed::AmGroups(i) => {
-            a.ams.get_mut(i).is_some_and(|am| store(&mut am.groups, g, at, next_due, pick!(Groups, groups)))
+            a.ams.get_mut(i).is_some_and(|am| store(&mut am.groups, g, next_due, pick!(Groups, groups)))
         }
         AlertFeed::AmSilences(i) => {
-            a.ams.get_mut(i).is_some_and(|am| store(&mut am.silences, g, at, next_due, pick!(Silences, silences)))
+            a.ams.get_mut(i).is_some_and(|am| store(&mut am.silences, g, next_due, pick!(Silences, silences)))
         }
         AlertFeed::AmStatus(i) => {
-            a.ams.get_mut(i).is_some_and(|am| store(&mut am.status, g, at, next_due, pick!(Status, status)))
+            a.ams.get_mut(i).is_some_and(|am| store(&mut am.status, g, next_due, pick!(Status, status)))
         }
-        AlertFeed::PromAlerts => store(&mut a.prom_alerts, g, at, next_due, pick!(PromAlerts, alerts)),
-        AlertFeed::PromRules => store(&mut a.rules, g, at, next_due, pick!(Rules, groups)),
-        AlertFeed::PromBuild => store(&mut a.prom_build, g, at, next_due, pick!(Build, info)),
+        AlertFeed::PromAlerts => store(&mut a.prom_alerts, g, next_due, pick!(PromAlerts, alerts)),
+        AlertFeed::PromRules => store(&mut a.rules, g, next_due, pick!(Rules, groups)),
+        AlertFeed::PromBuild => store(&mut a.prom_build, g, next_due, pick!(Build, info)),
     };
     if !changed {
         return Vec::new();

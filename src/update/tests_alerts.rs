@@ -62,7 +62,7 @@ fn alert(fp: &str, name: &str, sev: &str, service: &str) -> Alert {
 fn answer(s: &mut State, feed: AlertFeed, outcome: Result<AlertsData, FetchError>) -> Vec<Effect> {
     let generation = s.next_generation;
     s.next_generation += 1;
-    update(s, Action::Alerts(AlertsResult { feed, generation, at_ms: s.now_ms, outcome }))
+    update(s, Action::Alerts(AlertsResult { feed, generation, at_ms: s.now_ms, elapsed_ms: 1.0, outcome }))
 }
 
 fn status(peers: usize) -> AlertsData {
@@ -128,6 +128,7 @@ fn every_feed_is_polled_on_every_page_and_late_answers_are_dropped() {
             feed: AlertFeed::AmAlerts(0),
             generation: 0,
             at_ms: T0,
+            elapsed_ms: 1.0,
             outcome: Ok(AlertsData::Alerts { alerts: vec![alert("f1", "A", "critical", "x")] }),
         }),
     );
