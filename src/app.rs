@@ -120,7 +120,14 @@ pub async fn run(mut engine: Engine, theme: Theme, keymap: Keymap) -> anyhow::Re
             _ => engine.rx.recv().await,
         };
         let Some(action) = action else { break };
-        let urgent = matches!(action, Action::Intent { .. } | Action::Resize { .. } | Action::Shutdown { .. });
+        let urgent = matches!(
+            action,
+            Action::Key { .. }
+                | Action::Intent { .. }
+                | Action::Text { .. }
+                | Action::Resize { .. }
+                | Action::Shutdown { .. }
+        );
         if !engine.handle(action) || !engine.drain() {
             break;
         }
