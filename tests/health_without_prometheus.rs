@@ -71,8 +71,10 @@ query = [{{ expr = "up" }}]
     std::fs::write(&path, cfg).unwrap();
 
     let text = snapshot(&path, dir.path(), "health");
+    // The table's row of a service (not the security lines above the table, which may name it).
     let row = |name: &str| {
-        text.lines().find(|l| l.contains(name)).unwrap_or_else(|| panic!("no {name}:\n{text}")).to_string()
+        let found = text.lines().find(|l| l.contains(&format!(" {name} ")) && !l.contains("security:"));
+        found.unwrap_or_else(|| panic!("no {name}:\n{text}")).to_string()
     };
     assert!(row("agente_deposito").contains("● ok"), "{text}");
     assert!(row("agente_deposito").contains(" ms "), "latency shown: {text}");
