@@ -10,7 +10,7 @@ use centinela::snapshot::{render, to_text};
 use centinela::sources::prometheus::{QueryData, Sample};
 use centinela::theme::Theme;
 use centinela::update::update;
-use common::{filled, NOW_MS};
+use common::{filled, find, NOW_MS};
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 
@@ -28,25 +28,6 @@ fn every_dashboard_at_both_sizes() {
             insta::assert_snapshot!(format!("{name}_{w}x{h}"), text);
         }
     }
-}
-
-/// Find the first cell whose row contains `needle`, at the needle's first character.
-fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
-    for y in 0..buf.area.height {
-        let row: Vec<&str> = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
-        let line: String = row.concat();
-        if let Some(byte) = line.find(needle) {
-            // map the byte offset back to a column
-            let mut acc = 0;
-            for (x, s) in row.iter().enumerate() {
-                if acc == byte {
-                    return Some((x as u16, y));
-                }
-                acc += s.len();
-            }
-        }
-    }
-    None
 }
 
 /// Deliver `outcome` as the answer to the newest request for `key`, as the fetcher would.

@@ -13,7 +13,7 @@ use centinela::snapshot::{render, to_text};
 use centinela::state::{Page, State};
 use centinela::theme::{Role, Theme};
 use centinela::update::update;
-use common::{profile, NOW_MS};
+use common::{find, profile, NOW_MS};
 use ratatui::buffer::Buffer;
 
 fn labels(pairs: &[(&str, &str)]) -> Labels {
@@ -152,24 +152,6 @@ fn alerts_view_snapshots() {
         update(&mut sil, Intent::SilencesView.into());
         insta::assert_snapshot!(format!("silences_{w}x{h}"), to_text(&draw(&sil)));
     }
-}
-
-/// The first cell of the row holding `needle`, at the needle's first character.
-fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
-    for y in 0..buf.area.height {
-        let row: Vec<&str> = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
-        let line: String = row.concat();
-        if let Some(byte) = line.find(needle) {
-            let mut acc = 0;
-            for (x, s) in row.iter().enumerate() {
-                if acc == byte {
-                    return Some((x as u16, y));
-                }
-                acc += s.len();
-            }
-        }
-    }
-    None
 }
 
 #[test]

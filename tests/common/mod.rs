@@ -94,3 +94,22 @@ pub fn filled(d: usize, w: u16, h: u16) -> State {
     fill_dashboard(&mut s, d);
     s
 }
+
+/// The first cell of the row holding `needle`, at the needle's first character.
+pub fn find(buf: &ratatui::buffer::Buffer, needle: &str) -> Option<(u16, u16)> {
+    for y in 0..buf.area.height {
+        let row: Vec<&str> = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+        let line: String = row.concat();
+        if let Some(byte) = line.find(needle) {
+            // map the byte offset back to a column
+            let mut acc = 0;
+            for (x, s) in row.iter().enumerate() {
+                if acc == byte {
+                    return Some((x as u16, y));
+                }
+                acc += s.len();
+            }
+        }
+    }
+    None
+}
