@@ -17,6 +17,7 @@ pub mod engine;
 pub mod health;
 pub mod keymap;
 pub mod logging;
+pub mod logs;
 pub mod paths;
 pub mod poll;
 pub mod sanitize;
