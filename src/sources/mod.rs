@@ -4,6 +4,7 @@
 pub mod alertmanager;
 pub mod health;
 pub mod http;
+pub mod loki;
 pub mod prom_alerts;
 pub mod prometheus;
 pub mod scrape;
