@@ -233,8 +233,8 @@ fn is_secret_header(name: &str) -> bool {
     ["authorization", "cookie", "token", "secret", "key", "password", "auth"].iter().any(|w| n.contains(w))
 }
 
-/// Standard base64 with padding (for basic auth).
-fn base64(s: String) -> String {
+/// Standard base64 with padding (for basic auth; also used by the Loki tail handshake).
+pub(crate) fn base64(s: String) -> String {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let bytes = s.into_bytes();
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);

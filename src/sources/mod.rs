@@ -5,6 +5,7 @@ pub mod alertmanager;
 pub mod health;
 pub mod http;
 pub mod loki;
+pub mod loki_tail;
 pub mod prom_alerts;
 pub mod prometheus;
 pub mod scrape;

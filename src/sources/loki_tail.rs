@@ -1,0 +1,738 @@
+//! Loki live tail: the `/loki/api/v1/tail` websocket, kept alive across disconnections, with a polling
+//! fallback where the websocket cannot get through.
+//!
+//! [`run`] connects (`http` becomes `ws`, `https` becomes `wss`; the handshake carries the same headers
+//! as the HTTP client: `X-Scope-OrgID`, `Authorization`, custom headers, URL credentials as basic
+//! auth) and sends [`TailEvent`]s until the receiver is dropped, which it notices at once wherever it is
+//! waiting (socket, backoff, poll interval, HTTP request).
+//!
+//! Loki quirks and failure modes handled here:
+//! - Frames are `{"streams":[…],"dropped_entries":[…]}`; `dropped_entries` is left out when nothing
+//!   was dropped and only counted otherwise. Streams inside a frame are merged oldest first, as in
+//!   [`crate::sources::loki::decode_query`].
+//! - The first frames carry the backlog since `start`: Loki reads it *backward* with `limit`, so it is
+//!   the newest `limit` lines, sent oldest first in frames of up to 100 entries.
+//! - Resuming: after a dropped connection the client reconnects with exponential backoff
+//!   (`backoff_min` doubling up to `backoff_max`, minus up to 10 % jitter; back to `backoff_min` after a
+//!   connection that delivered a frame or lasted `backoff_max`) and `start` = the newest timestamp
+//!   delivered. Loki's `start` is
+//!   inclusive, so lines at exactly that nanosecond come again: the (timestamp, labels, line) of every
+//!   line delivered at the newest timestamp is remembered and those are not delivered twice.
+//! - Because the backlog is the *newest* `limit` lines, a long disconnection could leave a hole. The
+//!   backlog of a resumed connection normally begins at the resume timestamp; when its first frame
+//!   begins later, the hole is read with forward `query_range` pages (at most [`Tuning::max_gap_pages`])
+//!   before that frame is delivered. If that read fails, the frame is delivered anyway (a warning is
+//!   logged): live lines matter more than the hole.
+//! - A proxy without websocket support answers the handshake with an HTTP status instead of 101 (400,
+//!   404, 405, 426, 502…). Then the tail polls `query_range` every `poll_interval` (forward from the
+//!   newest timestamp delivered, `limit` lines, up to now; a full page is followed at once by the next),
+//!   with the same deduplication, and reports [`TailMode::Polling`] with the status in the reason; with
+//!   nothing delivered yet, the first poll reads backward, as Loki's own backlog does. The websocket is
+//!   tried again every [`Tuning::websocket_retry`] and used again when it works. A refused *connection*
+//!   (Loki down) is not a reason to poll: that is a [`TailEvent::Disconnected`] and a backoff, and so
+//!   are 401, 403 and 407 (wrong credentials would fail the same way polling).
+//! - Polling only sees lines whose timestamp is at or after the newest one delivered: a line ingested
+//!   late with an older timestamp is missed while polling (the websocket delivers it live).
+//! - A frame that does not decode ends the connection with a [`FetchErrorKind::Decode`] error in
+//!   [`TailEvent::Disconnected`] (never a panic, never silently skipped); the reconnection resumes from
+//!   the last line delivered, so nothing before it is lost.
+//! - Loki closes a tail with a close frame (after `tail_max_duration`, or with an error as the reason):
+//!   a reason other than a normal closure's is shown verbatim as [`FetchErrorKind::Api`].
+//! - A connection that goes silent (no frame, and no answer to the pings sent every
+//!   [`Tuning::ping_every`]) for [`Tuning::silence_limit`] is dropped and reconnected.
+
+use crate::action::{FetchError, FetchErrorKind};
+use crate::logs::model::{Direction, LogEntry, LokiResult, RangeQuery};
+use crate::sanitize::sanitize_trunc;
+use crate::sources::http::{self, err};
+use crate::sources::loki::{decode_tail_frame, LokiClient, TAIL};
+use crate::sources::prometheus::Labels;
+use futures_util::{SinkExt, StreamExt};
+use std::collections::HashSet;
+use std::future::Future;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio::sync::mpsc::Sender;
+use tokio::time::{Instant, MissedTickBehavior};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::handshake::client::Request;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// What to tail and how patiently.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TailOptions {
+    /// A LogQL log query (metric queries cannot be tailed).
+    pub expr: String,
+    /// Where the backlog starts (unix nanoseconds); later reconnections resume from the last line seen.
+    pub start_ns: i64,
+    /// Most lines of backlog, and lines per poll when polling.
+    pub limit: u32,
+    /// First delay before reconnecting (at least 10 ms).
+    pub backoff_min: Duration,
+    /// Longest delay before reconnecting.
+    pub backoff_max: Duration,
+    /// How often `query_range` is polled when the websocket is refused (at least 10 ms).
+    pub poll_interval: Duration,
+}
+
+/// What the tail reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TailEvent {
+    /// Connected (again): entries follow. Sent at each (re)connection, and when polling, at the first
+    /// successful poll after a start or a failure.
+    Connected { mode: TailMode },
+    /// New lines, oldest first, never one already delivered; `dropped` is how many lines Loki says it
+    /// left out of this frame (the reader was too slow).
+    Entries { entries: Vec<LogEntry>, dropped: u64 },
+    /// The connection (or a poll) failed; the next attempt is in `retry_in`.
+    Disconnected { error: FetchError, retry_in: Duration },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TailMode {
+    Websocket,
+    /// The websocket upgrade was refused; `reason` says how (with the HTTP status).
+    Polling {
+        reason: String,
+    },
+}
+
+/// Timings [`run`] uses that callers rarely change ([`run_with`] takes them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tuning {
+    /// While polling, how often the websocket is tried again.
+    pub websocket_retry: Duration,
+    /// How often a ping is sent on a quiet connection (at least 10 ms).
+    pub ping_every: Duration,
+    /// A connection that sent nothing (not even a pong) for this long is given up.
+    pub silence_limit: Duration,
+    /// Most `query_range` pages read to fill a hole after a reconnection.
+    pub max_gap_pages: u32,
+}
+
+impl Default for Tuning {
+    fn default() -> Tuning {
+        Tuning {
+            websocket_retry: Duration::from_secs(300),
+            ping_every: Duration::from_secs(30),
+            silence_limit: Duration::from_secs(75),
+            max_gap_pages: 10,
+        }
+    }
+}
+
+/// Tail `opts.expr` until `tx` is closed. See the module documentation for the behaviour.
+pub async fn run(client: LokiClient, opts: TailOptions, tx: Sender<TailEvent>) {
+    run_with(client, opts, tx, Tuning::default()).await
+}
+
+/// [`run`] with explicit [`Tuning`].
+pub async fn run_with(client: LokiClient, opts: TailOptions, tx: Sender<TailEvent>, tuning: Tuning) {
+    let mut t = Tailer {
+        what: client.name().to_string(),
+        cursor: Cursor::new(opts.start_ns),
+        backoff: Backoff::new(opts.backoff_min, opts.backoff_max),
+        limit: opts.limit.max(1),
+        client,
+        opts,
+        tuning,
+        tx,
+    };
+    let _stopped: Result<std::convert::Infallible, Stop> = t.run().await;
+}
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// The shortest delay of any kind: a zero from the caller never becomes a busy loop.
+const MIN_DELAY: Duration = Duration::from_millis(10);
+
+/// The receiver is gone: stop.
+struct Stop;
+
+enum ConnectError {
+    /// The server answered the upgrade with an HTTP status: poll instead.
+    Refused { reason: String },
+    /// Anything else: back off and try again.
+    Failed(FetchError),
+}
+
+struct Tailer {
+    client: LokiClient,
+    what: String,
+    opts: TailOptions,
+    limit: u32,
+    tuning: Tuning,
+    tx: Sender<TailEvent>,
+    cursor: Cursor,
+    backoff: Backoff,
+}
+
+impl Tailer {
+    async fn run(&mut self) -> Result<std::convert::Infallible, Stop> {
+        let mut ready: Option<Ws> = None;
+        loop {
+            let ws = match ready.take() {
+                Some(ws) => ws,
+                None => match self.until_closed(self.connect()).await? {
+                    Ok(ws) => ws,
+                    Err(ConnectError::Refused { reason }) => {
+                        ready = Some(self.poll_until_websocket(reason).await?);
+                        continue;
+                    }
+                    Err(ConnectError::Failed(error)) => {
+                        self.disconnected(error).await?;
+                        continue;
+                    }
+                },
+            };
+            self.send(TailEvent::Connected { mode: TailMode::Websocket }).await?;
+            let since = Instant::now();
+            let (error, delivered) = self.stream(ws).await?;
+            // A connection that delivered, or that lasted (a quiet tail Loki ends after an hour), was healthy.
+            if delivered || since.elapsed() >= self.backoff.max {
+                self.backoff.reset();
+            }
+            self.disconnected(error).await?;
+        }
+    }
+
+    /// Run `f` unless the receiver goes away first.
+    async fn until_closed<F: Future>(&self, f: F) -> Result<F::Output, Stop> {
+        tokio::select! {
+            biased;
+            _ = self.tx.closed() => Err(Stop),
+            out = f => Ok(out),
+        }
+    }
+
+    async fn send(&self, ev: TailEvent) -> Result<(), Stop> {
+        self.tx.send(ev).await.map_err(|_| Stop)
+    }
+
+    /// Report the failure, then wait out the backoff.
+    async fn disconnected(&mut self, error: FetchError) -> Result<(), Stop> {
+        let retry_in = self.backoff.next_delay();
+        tracing::debug!(error = %error.message, ?retry_in, "live tail disconnected");
+        self.send(TailEvent::Disconnected { error, retry_in }).await?;
+        self.until_closed(tokio::time::sleep(retry_in)).await
+    }
+
+    // -----------------------------------------------------------------------------------------------
+    // Websocket
+
+    async fn connect(&self) -> Result<Ws, ConnectError> {
+        let req = tail_request(&self.client, &self.opts.expr, self.cursor.resume_from(), self.limit)
+            .map_err(ConnectError::Failed)?;
+        let cap = self.client.conn.cap;
+        let config = WebSocketConfig::default().max_message_size(Some(cap)).max_frame_size(Some(cap));
+        let total = self.client.conn.timeouts.total;
+        match tokio::time::timeout(total, tokio_tungstenite::connect_async_with_config(req, Some(config), true)).await {
+            Ok(Ok((ws, _response))) => Ok(ws),
+            Ok(Err(e)) => Err(handshake_error(e, &self.what)),
+            Err(_) => Err(ConnectError::Failed(err(
+                FetchErrorKind::Timeout,
+                format!("{}: the live tail handshake timed out after {}", self.what, humantime::format_duration(total)),
+            ))),
+        }
+    }
+
+    /// Read frames until the connection ends; the error says how, the flag whether a frame came.
+    async fn stream(&mut self, mut ws: Ws) -> Result<(FetchError, bool), Stop> {
+        let mut check_gap = self.cursor.high.is_some();
+        let mut delivered = false;
+        let mut last_heard = Instant::now();
+        let every = self.tuning.ping_every.max(MIN_DELAY);
+        let mut ping = tokio::time::interval_at(Instant::now() + every, every);
+        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            enum Next {
+                Closed,
+                Ping,
+                Msg(Option<Result<Message, tungstenite::Error>>),
+            }
+            let next = tokio::select! {
+                biased;
+                _ = self.tx.closed() => Next::Closed,
+                m = ws.next() => Next::Msg(m),
+                _ = ping.tick() => Next::Ping,
+            };
+            let msg = match next {
+                Next::Closed => {
+                    // Say goodbye politely, but do not wait for the server.
+                    let _ = tokio::time::timeout(Duration::from_millis(250), ws.close(None)).await;
+                    return Err(Stop);
+                }
+                Next::Ping => {
+                    if last_heard.elapsed() >= self.tuning.silence_limit {
+                        let quiet = humantime::format_duration(self.tuning.silence_limit);
+                        let e = format!("{}: the live tail went silent (no frame and no pong for {quiet})", self.what);
+                        return Ok((err(FetchErrorKind::Timeout, e), delivered));
+                    }
+                    if let Err(e) = ws.send(Message::Ping(Default::default())).await {
+                        return Ok((lost_error(e, &self.what, self.client.conn.cap), delivered));
+                    }
+                    continue;
+                }
+                Next::Msg(None) => {
+                    return Ok((err(FetchErrorKind::Connect, format!("{} closed the live tail", self.what)), delivered))
+                }
+                Next::Msg(Some(Err(e))) => return Ok((lost_error(e, &self.what, self.client.conn.cap), delivered)),
+                Next::Msg(Some(Ok(m))) => m,
+            };
+            last_heard = Instant::now();
+            let frame: &[u8] = match &msg {
+                Message::Text(t) => t.as_bytes(),
+                Message::Binary(b) => b,
+                Message::Close(f) => return Ok((close_error(f.as_ref(), &self.what), delivered)),
+                // Pings are answered by tungstenite; pongs only prove the connection is alive.
+                Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
+            };
+            let (entries, dropped) = match decode_tail_frame(frame, &self.what) {
+                Ok(x) => x,
+                Err(e) => return Ok((e, delivered)),
+            };
+            delivered = true;
+            if check_gap && !entries.is_empty() {
+                check_gap = false;
+                if let Some(high) = self.cursor.high {
+                    // A backlog that reached back to the resume point starts at it.
+                    if entries[0].ts_ns > high {
+                        self.fill_gap(entries[0].ts_ns).await?;
+                    }
+                }
+            }
+            let entries = self.cursor.admit(entries);
+            if !entries.is_empty() || dropped > 0 {
+                self.send(TailEvent::Entries { entries, dropped }).await?;
+            }
+        }
+    }
+
+    /// Deliver what was logged between the resume point and `until_ns` (a resumed backlog's first line).
+    async fn fill_gap(&mut self, until_ns: i64) -> Result<(), Stop> {
+        for _ in 0..self.tuning.max_gap_pages {
+            let q = RangeQuery {
+                expr: self.opts.expr.clone(),
+                start_ns: self.cursor.resume_from(),
+                // Inclusive of `until_ns` whichever way Loki treats `end`; duplicates are dropped.
+                end_ns: until_ns.saturating_add(1),
+                limit: self.limit,
+                direction: Direction::Forward,
+                step: None,
+            };
+            if q.start_ns > until_ns {
+                return Ok(());
+            }
+            match self.until_closed(self.client.query_range(&q)).await? {
+                Ok(LokiResult::Streams(entries)) => {
+                    if !self.deliver_page(entries).await? {
+                        return Ok(());
+                    }
+                }
+                Ok(_) => return Ok(()),
+                Err(e) => {
+                    tracing::warn!(error = %e.message, "live tail: cannot read the lines missed while reconnecting");
+                    return Ok(());
+                }
+            }
+        }
+        tracing::warn!(
+            pages = self.tuning.max_gap_pages,
+            "live tail: more lines were missed while reconnecting than read"
+        );
+        Ok(())
+    }
+
+    /// Deliver a forward page; whether it was full (another page may follow).
+    async fn deliver_page(&mut self, entries: Vec<LogEntry>) -> Result<bool, Stop> {
+        let full = entries.len() >= self.limit as usize;
+        let kept = self.cursor.admit(entries);
+        if kept.is_empty() {
+            if full {
+                // More than `limit` lines share the resume timestamp: paging cannot get past it.
+                tracing::warn!(
+                    limit = self.limit,
+                    "live tail: more than `limit` lines share one timestamp; skipping the rest"
+                );
+                self.cursor.skip_boundary();
+            }
+        } else {
+            self.send(TailEvent::Entries { entries: kept, dropped: 0 }).await?;
+        }
+        Ok(full)
+    }
+
+    // -----------------------------------------------------------------------------------------------
+    // Polling
+
+    /// Poll `query_range` until the websocket works again; returns the connected websocket.
+    async fn poll_until_websocket(&mut self, refusal: String) -> Result<Ws, Stop> {
+        let reason =
+            format!("{refusal}; polling query_range every {}", humantime::format_duration(self.opts.poll_interval));
+        tracing::info!(what = %self.what, %reason, "live tail falls back to polling");
+        let mut announced = false;
+        let mut websocket_at = Instant::now() + self.tuning.websocket_retry;
+        loop {
+            if Instant::now() >= websocket_at {
+                websocket_at = Instant::now() + self.tuning.websocket_retry;
+                match self.until_closed(self.connect()).await? {
+                    Ok(ws) => return Ok(ws),
+                    Err(ConnectError::Refused { reason }) => {
+                        tracing::debug!(%reason, "live tail websocket still refused")
+                    }
+                    Err(ConnectError::Failed(e)) => {
+                        tracing::debug!(error = %e.message, "live tail websocket retry failed")
+                    }
+                }
+            }
+            let first = self.cursor.high.is_none();
+            let q = RangeQuery {
+                expr: self.opts.expr.clone(),
+                start_ns: self.cursor.resume_from(),
+                end_ns: now_ns(),
+                limit: self.limit,
+                // With nothing delivered yet, the newest lines, like the websocket's backlog.
+                direction: if first { Direction::Backward } else { Direction::Forward },
+                step: None,
+            };
+            let result = match self.until_closed(self.client.query_range(&q)).await? {
+                Ok(LokiResult::Streams(entries)) => Ok(entries),
+                Ok(_) => Err(err(
+                    FetchErrorKind::Api,
+                    format!("{}: only log queries can be tailed; this one returns metrics", self.what),
+                )),
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(entries) => {
+                    self.backoff.reset();
+                    if !announced {
+                        self.send(TailEvent::Connected { mode: TailMode::Polling { reason: reason.clone() } }).await?;
+                        announced = true;
+                    }
+                    let full = self.deliver_page(entries).await?;
+                    if full && !first {
+                        continue; // catch up at once
+                    }
+                    self.until_closed(tokio::time::sleep(self.opts.poll_interval.max(MIN_DELAY))).await?;
+                }
+                Err(e) => {
+                    announced = false;
+                    self.disconnected(e).await?;
+                }
+            }
+        }
+    }
+}
+
+/// The websocket handshake request: `ws(s)://…/loki/api/v1/tail?query=…&start=…&limit=…&delay_for=0` with
+/// the client's headers.
+fn tail_request(client: &LokiClient, expr: &str, start_ns: i64, limit: u32) -> Result<Request, FetchError> {
+    let conn = &client.conn;
+    let bad = |m: String| err(FetchErrorKind::Connect, format!("{}: {m}", conn.shown));
+    let mut url = reqwest::Url::parse(&conn.url(TAIL)).map_err(|e| bad(format!("invalid URL ({e})")))?;
+    let scheme = match url.scheme() {
+        "http" | "ws" => "ws",
+        "https" | "wss" => "wss",
+        other => return Err(bad(format!("cannot tail over `{}`", sanitize_trunc(other, 20)))),
+    };
+    url.set_scheme(scheme).map_err(|_| bad("cannot switch the URL to a websocket".into()))?;
+    url.query_pairs_mut()
+        .append_pair("query", expr)
+        .append_pair("start", &start_ns.to_string())
+        .append_pair("limit", &limit.to_string())
+        .append_pair("delay_for", "0");
+    // Credentials in the URL become basic auth, as reqwest does for the HTTP requests.
+    let basic = (!url.username().is_empty() || url.password().is_some()).then(|| {
+        let user = percent_decode(url.username());
+        let pass = percent_decode(url.password().unwrap_or(""));
+        format!("Basic {}", crate::sources::health::base64(format!("{user}:{pass}")))
+    });
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    let mut req = url.as_str().into_client_request().map_err(|e| bad(format!("invalid tail request ({e})")))?;
+    let headers = req.headers_mut();
+    if let Some(b) = basic {
+        let mut v = http_value(&b).map_err(|_| bad("the URL's credentials cannot be sent as a header".into()))?;
+        v.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, v);
+    }
+    for (k, v) in &conn.headers {
+        headers.insert(k.clone(), v.clone());
+    }
+    headers.insert(reqwest::header::USER_AGENT, reqwest::header::HeaderValue::from_static(USER_AGENT));
+    Ok(req)
+}
+
+const USER_AGENT: &str = concat!("centinela/", env!("CARGO_PKG_VERSION"));
+
+fn http_value(s: &str) -> Result<reqwest::header::HeaderValue, reqwest::header::InvalidHeaderValue> {
+    reqwest::header::HeaderValue::from_str(s)
+}
+
+/// `%XX` escapes of a URL's user name or password.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (b[i], b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn handshake_error(e: tungstenite::Error, what: &str) -> ConnectError {
+    use tungstenite::Error as E;
+    match e {
+        E::Http(resp) => {
+            let status = resp.status().as_u16();
+            let excerpt = http::body_excerpt(resp.body().as_deref().unwrap_or_default());
+            if matches!(status, 401 | 403 | 407) {
+                ConnectError::Failed(err(
+                    FetchErrorKind::Http,
+                    format!("{what} refused the live tail's credentials (HTTP {status}: {excerpt})"),
+                ))
+            } else {
+                ConnectError::Refused {
+                    reason: format!("the websocket upgrade was refused with HTTP {status} ({excerpt})"),
+                }
+            }
+        }
+        E::Io(e) => ConnectError::Failed(err(FetchErrorKind::Connect, format!("{what} is unreachable: {e}"))),
+        E::Tls(e) => ConnectError::Failed(err(FetchErrorKind::Connect, format!("{what}: TLS: {e}"))),
+        E::Url(e) => ConnectError::Failed(err(FetchErrorKind::Connect, format!("{what}: cannot tail this URL: {e}"))),
+        e => ConnectError::Failed(err(FetchErrorKind::Http, format!("{what}: the live tail handshake failed: {e}"))),
+    }
+}
+
+/// Why an established connection ended.
+fn lost_error(e: tungstenite::Error, what: &str, cap: usize) -> FetchError {
+    use tungstenite::error::ProtocolError;
+    use tungstenite::Error as E;
+    match e {
+        E::ConnectionClosed | E::AlreadyClosed => err(FetchErrorKind::Connect, format!("{what} closed the live tail")),
+        E::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
+            err(FetchErrorKind::Connect, format!("{what} dropped the live tail connection"))
+        }
+        E::Io(e) => err(FetchErrorKind::Connect, format!("{what}: the live tail connection broke: {e}")),
+        E::Capacity(_) => err(
+            FetchErrorKind::TooLarge,
+            format!("{what}: a live tail frame is larger than the {} MiB cap; raise max_body_mib", cap >> 20),
+        ),
+        E::Utf8(e) => err(FetchErrorKind::Decode, format!("{what}: a live tail frame is not UTF-8 ({e})")),
+        e => err(FetchErrorKind::Connect, format!("{what}: the live tail failed: {e}")),
+    }
+}
+
+/// A close frame: Loki's reason verbatim when it closed for a reason other than a normal end.
+fn close_error(frame: Option<&CloseFrame>, what: &str) -> FetchError {
+    match frame {
+        Some(f) if !matches!(f.code, CloseCode::Normal | CloseCode::Away) && !f.reason.trim().is_empty() => {
+            FetchError { kind: FetchErrorKind::Api, message: sanitize_trunc(f.reason.trim(), 1000) }
+        }
+        Some(f) if !f.reason.trim().is_empty() => {
+            err(FetchErrorKind::Connect, format!("{what} ended the live tail: {}", f.reason.trim()))
+        }
+        Some(f) => err(FetchErrorKind::Connect, format!("{what} ended the live tail (code {})", u16::from(f.code))),
+        None => err(FetchErrorKind::Connect, format!("{what} ended the live tail")),
+    }
+}
+
+fn now_ns() -> i64 {
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Resume point and deduplication
+
+/// The newest timestamp delivered and what was delivered at exactly that timestamp.
+#[derive(Debug)]
+struct Cursor {
+    start_ns: i64,
+    high: Option<i64>,
+    boundary: HashSet<(Arc<Labels>, String)>,
+}
+
+impl Cursor {
+    fn new(start_ns: i64) -> Cursor {
+        Cursor { start_ns, high: None, boundary: HashSet::new() }
+    }
+
+    /// Where a (re)connection or a poll starts.
+    fn resume_from(&self) -> i64 {
+        self.high.unwrap_or(self.start_ns)
+    }
+
+    /// Drop the entries already delivered and remember the rest as delivered. Entries older than the
+    /// newest delivered are kept: on a live connection they are lines ingested out of order.
+    fn admit(&mut self, entries: Vec<LogEntry>) -> Vec<LogEntry> {
+        let kept: Vec<LogEntry> = match self.high {
+            Some(h) if !self.boundary.is_empty() => entries
+                .into_iter()
+                .filter(|e| e.ts_ns != h || !self.boundary.contains(&(Arc::clone(&e.labels), e.line.clone())))
+                .collect(),
+            _ => entries,
+        };
+        if let Some(max) = kept.iter().map(|e| e.ts_ns).max() {
+            if self.high.is_none_or(|h| max > h) {
+                self.high = Some(max);
+                self.boundary.clear();
+            }
+            if self.high == Some(max) {
+                for e in kept.iter().filter(|e| e.ts_ns == max) {
+                    self.boundary.insert((Arc::clone(&e.labels), e.line.clone()));
+                }
+            }
+        }
+        kept
+    }
+
+    /// Resume after the newest timestamp rather than at it.
+    fn skip_boundary(&mut self) {
+        if let Some(h) = self.high {
+            self.high = Some(h.saturating_add(1));
+            self.boundary.clear();
+        }
+    }
+}
+
+/// Exponential backoff with a little jitter.
+#[derive(Debug)]
+struct Backoff {
+    min: Duration,
+    max: Duration,
+    next: Duration,
+    draws: u64,
+    seed: std::collections::hash_map::RandomState,
+}
+
+impl Backoff {
+    fn new(min: Duration, max: Duration) -> Backoff {
+        let min = min.max(MIN_DELAY);
+        let max = max.max(min);
+        Backoff { min, max, next: min, draws: 0, seed: Default::default() }
+    }
+
+    fn reset(&mut self) {
+        self.next = self.min;
+    }
+
+    /// The delay to wait now: the current step minus up to 10 % (so clients that failed together do
+    /// not retry together); the step doubles up to `max`.
+    fn next_delay(&mut self) -> Duration {
+        let base = self.next;
+        self.next = base.saturating_mul(2).min(self.max);
+        self.draws += 1;
+        let mut h = self.seed.build_hasher();
+        h.write_u64(self.draws);
+        let fraction = (h.finish() % 1000) as f64 / 10_000.0; // 0 ..< 0.1
+        base.mul_f64(1.0 - fraction)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::PromSource;
+
+    fn entry(ts: i64, app: &str, line: &str) -> LogEntry {
+        LogEntry {
+            ts_ns: ts,
+            labels: Arc::new(Labels::from([("app".into(), app.into())])),
+            fields: None,
+            line: line.into(),
+        }
+    }
+
+    fn lines(v: &[LogEntry]) -> Vec<&str> {
+        v.iter().map(|e| e.line.as_str()).collect()
+    }
+
+    #[test]
+    fn the_boundary_is_not_delivered_twice() {
+        let mut c = Cursor::new(5);
+        assert_eq!(c.resume_from(), 5);
+        let kept = c.admit(vec![entry(10, "a", "x"), entry(20, "a", "y"), entry(20, "b", "y")]);
+        assert_eq!(kept.len(), 3);
+        assert_eq!(c.resume_from(), 20);
+        // A reconnection's backlog starts at 20 again: the two lines at 20 are known, a third is new.
+        let kept = c.admit(vec![entry(20, "a", "y"), entry(20, "b", "y"), entry(20, "a", "z"), entry(30, "a", "w")]);
+        assert_eq!(lines(&kept), ["z", "w"]);
+        let kept = c.admit(vec![entry(30, "a", "w"), entry(30, "a", "v")]);
+        assert_eq!(lines(&kept), ["v"]);
+        // Out-of-order lines on a live connection are kept.
+        assert_eq!(lines(&c.admit(vec![entry(25, "c", "late")])), ["late"]);
+        assert_eq!(c.resume_from(), 30);
+        c.skip_boundary();
+        assert_eq!(c.resume_from(), 31);
+        assert_eq!(lines(&c.admit(vec![entry(31, "a", "w")])), ["w"]);
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_resets() {
+        let mut b = Backoff::new(Duration::from_millis(100), Duration::from_millis(500));
+        let mut got = Vec::new();
+        for _ in 0..5 {
+            got.push(b.next_delay());
+        }
+        for (d, want) in got.iter().zip([100u64, 200, 400, 500, 500]) {
+            let want = Duration::from_millis(want);
+            assert!(*d <= want && *d >= want.mul_f64(0.9), "{d:?} vs {want:?}");
+        }
+        b.reset();
+        assert!(b.next_delay() <= Duration::from_millis(100));
+        let mut z = Backoff::new(Duration::ZERO, Duration::ZERO);
+        assert!(z.next_delay() >= Duration::from_millis(9), "never a busy loop");
+    }
+
+    #[test]
+    fn the_handshake_targets_the_websocket_with_the_clients_headers() {
+        let mut src = PromSource::new("https://tenant%201:s%3Acret@logs.example:8443/loki-gw/");
+        src.headers.insert("X-Scope-OrgID".into(), "team-a".into());
+        let client = LokiClient::new(&src).unwrap();
+        let req = tail_request(&client, r#"{app="a"} |= "x y""#, 1795344495184250552, 5).unwrap();
+        assert_eq!(
+            req.uri().to_string(),
+            "wss://logs.example:8443/loki-gw/loki/api/v1/tail?query=%7Bapp%3D%22a%22%7D+%7C%3D+%22x+y%22&start=1795344495184250552&limit=5&delay_for=0"
+        );
+        assert_eq!(req.headers()["x-scope-orgid"], "team-a");
+        assert_eq!(
+            req.headers()["authorization"],
+            format!("Basic {}", crate::sources::health::base64("tenant 1:s:cret".into()))
+        );
+        assert_eq!(req.headers()["host"], "logs.example:8443");
+        let plain = LokiClient::new(&PromSource::new("http://loki:3100")).unwrap();
+        let req = tail_request(&plain, "{a=\"b\"}", 1, 1).unwrap();
+        assert!(req.uri().to_string().starts_with("ws://loki:3100/loki/api/v1/tail?"));
+        assert!(!req.headers().contains_key("authorization"));
+    }
+
+    #[test]
+    fn close_frames_say_why() {
+        let f = CloseFrame { code: CloseCode::Error, reason: "max concurrent tail requests limit exceeded".into() };
+        let e = close_error(Some(&f), "Loki at x");
+        assert_eq!((e.kind, e.message.as_str()), (FetchErrorKind::Api, "max concurrent tail requests limit exceeded"));
+        let e = close_error(Some(&CloseFrame { code: CloseCode::Normal, reason: "".into() }), "Loki at x");
+        assert_eq!(
+            (e.kind, e.message.as_str()),
+            (FetchErrorKind::Connect, "Loki at x ended the live tail (code 1000)")
+        );
+        assert_eq!(close_error(None, "L").kind, FetchErrorKind::Connect);
+    }
+}
