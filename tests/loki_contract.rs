@@ -1,4 +1,5 @@
-//! Contract tests of the real [`LokiClient`] against what a real Loki sends.
+//! Contract tests of the real Loki clients ([`LokiClient`] and the live tail) against what a real Loki
+//! sends.
 //!
 //! The recordings in `tests/fixtures/loki/` (see the README there) are served by an in-process axum
 //! server that replays them: a request gets the recording with the same path, the same `query` /
@@ -6,25 +7,36 @@
 //! fit), with the recorded status, `Content-Type` and body; anything else gets Loki's recorded 404.
 //! Every request is kept, so the tests also check what the client sent (nanosecond integers,
 //! `direction`, `limit`, `X-Scope-OrgID`). Expected values are read from the same files.
+//!
+//! The live tail tests run a websocket server that plays `tail_frame_{1,2,3}.json` (or refuses the
+//! upgrade, or drops the connection) and emulates `query_range` over the same lines for the polling
+//! fallback. Every wait is bounded by a generous timeout; no test sleeps to assert.
 
 use axum::body::Body;
+use axum::extract::ws::{Message as WsMessage, WebSocketUpgrade};
 use axum::extract::State;
-use axum::http::{HeaderMap, Uri};
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::Router;
 use centinela::action::{FetchError, FetchErrorKind};
 use centinela::config::{Dur, PromSource};
 use centinela::logs::model::{Direction, LogEntry, LokiResult, RangeQuery};
 use centinela::sources::loki::{self, LokiClient};
+use centinela::sources::loki_tail::{self, TailEvent, TailMode, TailOptions, Tuning};
 use centinela::sources::prometheus::Labels;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::mpsc;
 
 /// The tenant every test client sends.
 const TENANT: &str = "minimarket";
+
+/// No single wait in these tests may take longer than this.
+const PATIENCE: Duration = Duration::from_secs(20);
 
 // ---------------------------------------------------------------------------------------------------
 // Fixtures
@@ -35,6 +47,10 @@ fn fixture_dir() -> PathBuf {
 
 fn fixture(file: &str) -> Vec<u8> {
     std::fs::read(fixture_dir().join(file)).unwrap_or_else(|e| panic!("fixture {file}: {e}"))
+}
+
+fn fixture_json(file: &str) -> Value {
+    serde_json::from_slice(&fixture(file)).unwrap_or_else(|e| panic!("fixture {file} is not JSON: {e}"))
 }
 
 /// A recorded exchange, from `NAME.request.txt` and its body file.
@@ -666,4 +682,509 @@ async fn the_tenant_and_custom_headers_are_sent_with_every_request() {
         assert!(s.header("user-agent").is_some_and(|u| u.starts_with("centinela/")));
     }
     assert_eq!(client.name(), format!("Loki at {base}/"));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Live tail
+
+/// One line of a tail frame: (ns as sent, labels, line).
+#[derive(Debug, Clone)]
+struct TailLine {
+    ts: String,
+    labels: Value,
+    line: String,
+}
+
+impl TailLine {
+    fn ns(&self) -> i64 {
+        self.ts.parse().unwrap()
+    }
+}
+
+/// The lines of `tail_frame_{n}.json`, oldest first.
+fn frame_lines(n: usize) -> Vec<TailLine> {
+    let doc = fixture_json(&format!("tail_frame_{n}.json"));
+    assert!(doc.get("dropped_entries").is_none(), "the recorded frames dropped nothing");
+    let mut out: Vec<TailLine> = doc["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| {
+            s["values"].as_array().unwrap().iter().map(|v| TailLine {
+                ts: v[0].as_str().unwrap().to_string(),
+                labels: s["stream"].clone(),
+                line: v[1].as_str().unwrap().to_string(),
+            })
+        })
+        .collect();
+    out.sort_by_key(TailLine::ns);
+    out
+}
+
+fn frame(n: usize) -> String {
+    String::from_utf8(fixture(&format!("tail_frame_{n}.json"))).unwrap()
+}
+
+/// A frame holding these lines, one stream each (as Loki's tail sends them).
+fn frame_of(lines: &[TailLine]) -> String {
+    let streams: Vec<Value> = lines.iter().map(|l| json!({"stream": l.labels, "values": [[l.ts, l.line]]})).collect();
+    json!({ "streams": streams }).to_string()
+}
+
+/// What one websocket connection does, by connection number (the last repeats).
+#[derive(Debug, Clone)]
+enum Session {
+    /// Answer the upgrade with this HTTP status and body.
+    Refuse(u16, &'static str),
+    /// Send these text frames, then drop the connection (`true`) or keep it open.
+    Frames(Vec<String>, bool),
+}
+
+struct TailServer {
+    sessions: Vec<Session>,
+    /// The lines `query_range` serves; with `reveal_per_poll`, poll N sees frames 1..=N only.
+    log: Vec<Vec<TailLine>>,
+    reveal_per_poll: bool,
+    handshakes: Mutex<Vec<Seen>>,
+    polls: Mutex<Vec<Seen>>,
+}
+
+impl TailServer {
+    fn new(sessions: Vec<Session>) -> TailServer {
+        TailServer {
+            sessions,
+            log: (1..=3).map(frame_lines).collect(),
+            reveal_per_poll: false,
+            handshakes: Mutex::new(Vec::new()),
+            polls: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn handshakes(&self) -> Vec<Seen> {
+        self.handshakes.lock().unwrap().clone()
+    }
+
+    fn polls(&self) -> Vec<Seen> {
+        self.polls.lock().unwrap().clone()
+    }
+}
+
+async fn tail_handler(
+    State(s): State<Arc<TailServer>>,
+    uri: Uri,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let n = {
+        let mut h = s.handshakes.lock().unwrap();
+        h.push(Seen::of(&uri, &headers));
+        h.len() - 1
+    };
+    match s.sessions[n.min(s.sessions.len() - 1)].clone() {
+        Session::Refuse(status, body) => (StatusCode::from_u16(status).unwrap(), body).into_response(),
+        Session::Frames(frames, drop_after) => ws.on_upgrade(move |mut socket| async move {
+            for f in frames {
+                if socket.send(WsMessage::Text(f.into())).await.is_err() {
+                    return;
+                }
+            }
+            if !drop_after {
+                // Hold the connection (answering pings) until the client goes.
+                while let Some(Ok(_)) = socket.recv().await {}
+            }
+        }),
+    }
+}
+
+/// `query_range` over the server's lines, as Loki answers it: `start` inclusive, `limit` lines from the
+/// end `direction` names, one stream per line.
+async fn tail_query_range(State(s): State<Arc<TailServer>>, uri: Uri, headers: HeaderMap) -> Response {
+    let seen = Seen::of(&uri, &headers);
+    let polls = {
+        let mut p = s.polls.lock().unwrap();
+        p.push(seen.clone());
+        p.len()
+    };
+    let start = seen.ns("start");
+    seen.ns("end");
+    let limit: usize = seen.param("limit").unwrap().parse().unwrap();
+    let visible = if s.reveal_per_poll { polls.min(s.log.len()) } else { s.log.len() };
+    let mut hits: Vec<TailLine> = s.log[..visible].iter().flatten().filter(|l| l.ns() >= start).cloned().collect();
+    hits.sort_by_key(TailLine::ns);
+    if seen.param("direction") == Some("backward") {
+        hits.reverse();
+    }
+    hits.truncate(limit);
+    let result: Vec<Value> = hits.iter().map(|l| json!({"stream": l.labels, "values": [[l.ts, l.line]]})).collect();
+    let body = json!({"status": "success", "data": {"resultType": "streams", "result": result}});
+    respond(200, Some("application/json"), body.to_string().into_bytes())
+}
+
+async fn tail_server(server: TailServer) -> (Arc<TailServer>, LokiClient) {
+    let state = Arc::new(server);
+    let router = Router::new()
+        .route(loki::TAIL, get(tail_handler))
+        .route(loki::QUERY_RANGE, get(tail_query_range))
+        .with_state(Arc::clone(&state));
+    let base = serve(router).await;
+    (state, client(&base, &[]))
+}
+
+/// The options of the recorded tail session, with test-sized delays.
+fn tail_options() -> TailOptions {
+    let rec = Recording::load("tail");
+    assert_eq!(rec.path, loki::TAIL);
+    TailOptions {
+        expr: rec.param("query").to_string(),
+        start_ns: rec.ns("start"),
+        limit: rec.param("limit").parse().unwrap(),
+        backoff_min: Duration::from_millis(20),
+        backoff_max: Duration::from_millis(50),
+        poll_interval: Duration::from_millis(20),
+    }
+}
+
+fn quick() -> Tuning {
+    Tuning { websocket_retry: Duration::from_secs(600), ..Tuning::default() }
+}
+
+struct Tail {
+    rx: mpsc::Receiver<TailEvent>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+fn start_tail(client: LokiClient, opts: TailOptions, tuning: Tuning) -> Tail {
+    let (tx, rx) = mpsc::channel(64);
+    Tail { rx, task: tokio::spawn(loki_tail::run_with(client, opts, tx, tuning)) }
+}
+
+impl Tail {
+    async fn next(&mut self) -> TailEvent {
+        tokio::time::timeout(PATIENCE, self.rx.recv()).await.expect("a tail event in time").expect("the tail ended")
+    }
+
+    /// Events until `n` lines have been delivered; returns the lines and every event.
+    async fn lines(&mut self, n: usize) -> (Vec<LogEntry>, Vec<TailEvent>) {
+        let (mut lines, mut events) = (Vec::new(), Vec::new());
+        while lines.len() < n {
+            let ev = self.next().await;
+            if let TailEvent::Entries { entries, dropped } = &ev {
+                assert_eq!(*dropped, 0);
+                assert!(!entries.is_empty(), "no empty Entries events");
+                assert!(entries.windows(2).all(|w| w[0].ts_ns <= w[1].ts_ns), "oldest first in each event");
+                lines.extend(entries.iter().cloned());
+            }
+            events.push(ev);
+        }
+        (lines, events)
+    }
+
+    /// Drop the receiver: the task must end promptly.
+    async fn stop(self) {
+        drop(self.rx);
+        tokio::time::timeout(Duration::from_secs(5), self.task)
+            .await
+            .expect("run returns promptly once the receiver is gone")
+            .unwrap();
+    }
+}
+
+fn same_lines(got: &[LogEntry], want: &[TailLine]) {
+    let got: Vec<(i64, Labels, &str)> = got.iter().map(|e| (e.ts_ns, (*e.labels).clone(), e.line.as_str())).collect();
+    let want: Vec<(i64, Labels, &str)> = want.iter().map(|l| (l.ns(), labels_of(&l.labels), l.line.as_str())).collect();
+    assert_eq!(got, want);
+}
+
+fn all_frames() -> Vec<TailLine> {
+    (1..=3).flat_map(frame_lines).collect()
+}
+
+/// Wait (bounded) until the server has seen `n` handshakes or polls.
+async fn until(what: &str, mut f: impl FnMut() -> bool) {
+    tokio::time::timeout(PATIENCE, async {
+        while !f() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("timed out waiting for {what}"));
+}
+
+#[tokio::test]
+async fn tail_frames_are_delivered_in_order() {
+    let (server, client) =
+        tail_server(TailServer::new(vec![Session::Frames(vec![frame(1), frame(2), frame(3)], false)])).await;
+    let mut tail = start_tail(client, tail_options(), quick());
+    assert_eq!(tail.next().await, TailEvent::Connected { mode: TailMode::Websocket });
+    for n in 1..=3 {
+        match tail.next().await {
+            TailEvent::Entries { entries, dropped } => {
+                assert_eq!(dropped, 0);
+                same_lines(&entries, &frame_lines(n));
+            }
+            other => panic!("frame {n}: {other:?}"),
+        }
+    }
+    let hs = server.handshakes();
+    assert_eq!(hs.len(), 1);
+    let rec = Recording::load("tail");
+    assert_eq!(hs[0].param("query"), Some(rec.param("query")));
+    assert_eq!(hs[0].ns("start"), rec.ns("start"));
+    assert_eq!(hs[0].param("limit"), Some("5"));
+    assert_eq!(hs[0].param("delay_for"), Some("0"));
+    assert_eq!(hs[0].header("x-scope-orgid"), Some(TENANT), "the tenant goes with the handshake");
+    tail.stop().await;
+}
+
+#[tokio::test]
+async fn dropped_entries_are_counted() {
+    // Loki lists what it dropped for a slow reader next to the frame's streams.
+    let mut with_drops = fixture_json("tail_frame_2.json");
+    let lost = frame_lines(1);
+    with_drops["dropped_entries"] =
+        lost[..2].iter().map(|l| json!({"labels": l.labels, "timestamp": l.ts})).collect::<Vec<_>>().into();
+    let only_drops = json!({"streams": [], "dropped_entries": [{"labels": lost[2].labels, "timestamp": lost[2].ts}]});
+    let frames = vec![with_drops.to_string(), only_drops.to_string(), frame(3)];
+    let (_, client) = tail_server(TailServer::new(vec![Session::Frames(frames, false)])).await;
+    let mut tail = start_tail(client, tail_options(), quick());
+    assert_eq!(tail.next().await, TailEvent::Connected { mode: TailMode::Websocket });
+    match tail.next().await {
+        TailEvent::Entries { entries, dropped } => {
+            same_lines(&entries, &frame_lines(2));
+            assert_eq!(dropped, 2);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(tail.next().await, TailEvent::Entries { entries: Vec::new(), dropped: 1 });
+    match tail.next().await {
+        TailEvent::Entries { entries, dropped } => {
+            same_lines(&entries, &frame_lines(3));
+            assert_eq!(dropped, 0);
+        }
+        other => panic!("{other:?}"),
+    }
+    tail.stop().await;
+}
+
+#[tokio::test]
+async fn a_dropped_tail_resumes_from_the_last_line_without_repeating_it() {
+    let boundary = frame_lines(2);
+    // The second connection's backlog starts at the resume point, so it repeats frame 2's line.
+    let backlog = frame_of(&[boundary.clone(), frame_lines(3)].concat());
+    let sessions = vec![Session::Frames(vec![frame(1), frame(2)], true), Session::Frames(vec![backlog], false)];
+    let (server, client) = tail_server(TailServer::new(sessions)).await;
+    let mut tail = start_tail(client, tail_options(), quick());
+    let (lines, events) = tail.lines(7).await;
+    same_lines(&lines, &all_frames());
+
+    assert!(matches!(events[0], TailEvent::Connected { mode: TailMode::Websocket }));
+    let lost = events.iter().position(|e| matches!(e, TailEvent::Disconnected { .. })).expect("a disconnection");
+    let TailEvent::Disconnected { error, retry_in } = &events[lost] else { unreachable!() };
+    assert_eq!(error.kind, FetchErrorKind::Connect, "{error:?}");
+    assert!(error.message.contains("Loki at http://127.0.0.1:"), "{}", error.message);
+    assert!(*retry_in <= Duration::from_millis(20), "{retry_in:?}");
+    assert_eq!(events[lost + 1], TailEvent::Connected { mode: TailMode::Websocket });
+    match &events[lost + 2] {
+        TailEvent::Entries { entries, .. } => same_lines(entries, &frame_lines(3)),
+        other => panic!("{other:?}"),
+    }
+
+    let hs = server.handshakes();
+    assert_eq!(hs.len(), 2);
+    assert_eq!(hs[1].ns("start"), boundary[0].ns(), "resumes at the last line delivered");
+    assert_eq!(hs[1].header("x-scope-orgid"), Some(TENANT));
+    assert!(server.polls().is_empty(), "no hole to fill");
+    tail.stop().await;
+}
+
+#[tokio::test]
+async fn a_resumed_backlog_that_skips_lines_is_completed_from_query_range() {
+    // The second backlog holds only frame 3 (as when more than `limit` lines came while away): the
+    // lines in between are read with query_range before frame 3 is delivered.
+    let sessions = vec![Session::Frames(vec![frame(1)], true), Session::Frames(vec![frame(3)], false)];
+    let (server, client) = tail_server(TailServer::new(sessions)).await;
+    let mut tail = start_tail(client, tail_options(), quick());
+    let (lines, _) = tail.lines(7).await;
+    same_lines(&lines, &all_frames());
+
+    let polls = server.polls();
+    assert_eq!(polls.len(), 1);
+    let last_of_1 = frame_lines(1).last().unwrap().ns();
+    assert_eq!(polls[0].ns("start"), last_of_1);
+    assert_eq!(polls[0].ns("end"), frame_lines(3)[0].ns() + 1);
+    assert_eq!(polls[0].param("direction"), Some("forward"));
+    assert_eq!(polls[0].header("x-scope-orgid"), Some(TENANT));
+    tail.stop().await;
+}
+
+async fn falls_back_to_polling_when_the_upgrade_is_refused(status: u16, body: &'static str) {
+    let mut ts = TailServer::new(vec![Session::Refuse(status, body)]);
+    ts.reveal_per_poll = true;
+    let (server, client) = tail_server(ts).await;
+    let opts = tail_options();
+    let mut tail = start_tail(client, opts.clone(), quick());
+    match tail.next().await {
+        TailEvent::Connected { mode: TailMode::Polling { reason } } => {
+            assert!(reason.contains(&format!("HTTP {status}")), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let (lines, events) = tail.lines(7).await;
+    same_lines(&lines, &all_frames());
+    assert!(events.iter().all(|e| matches!(e, TailEvent::Entries { .. })), "{events:?}");
+
+    // Once the server has answered a poll with nothing new and seen the next, nothing more is pending.
+    until("two more polls", || server.polls().len() >= 5).await;
+    while let Ok(ev) = tail.rx.try_recv() {
+        assert!(!matches!(ev, TailEvent::Entries { .. }), "a line delivered twice: {ev:?}");
+    }
+
+    let polls = server.polls();
+    assert_eq!(polls[0].param("direction"), Some("backward"), "the first poll reads the backlog");
+    assert_eq!(polls[0].ns("start"), opts.start_ns);
+    let starts: Vec<i64> = polls.iter().map(|p| p.ns("start")).collect();
+    assert_eq!(starts[1], frame_lines(1).last().unwrap().ns());
+    assert_eq!(starts[2], frame_lines(2)[0].ns());
+    assert!(starts[..3].windows(2).all(|w| w[0] < w[1]), "start advances: {starts:?}");
+    assert_eq!(starts[3], frame_lines(3)[0].ns());
+    for p in &polls[1..] {
+        assert_eq!(p.param("direction"), Some("forward"));
+        assert_eq!(p.param("limit"), Some("5"));
+        assert!(p.ns("end") >= p.ns("start"));
+        assert_eq!(p.header("x-scope-orgid"), Some(TENANT));
+    }
+    assert_eq!(server.handshakes().len(), 1, "the websocket is not retried at once");
+    tail.stop().await;
+}
+
+#[tokio::test]
+async fn a_404_to_the_upgrade_switches_to_polling() {
+    falls_back_to_polling_when_the_upgrade_is_refused(404, "404 page not found").await;
+}
+
+#[tokio::test]
+async fn a_400_to_the_upgrade_switches_to_polling() {
+    falls_back_to_polling_when_the_upgrade_is_refused(400, "<html><title>400 Bad Request</title></html>").await;
+}
+
+#[tokio::test]
+async fn polling_goes_back_to_the_websocket_when_it_works_again() {
+    let sessions = vec![
+        Session::Refuse(502, "<html><title>502 Bad Gateway</title></html>"),
+        Session::Frames(vec![frame(2)], false),
+    ];
+    let mut ts = TailServer::new(sessions);
+    ts.log = vec![frame_lines(1)];
+    let (server, client) = tail_server(ts).await;
+    let tuning = Tuning { websocket_retry: Duration::from_millis(100), ..Tuning::default() };
+    let mut tail = start_tail(client, tail_options(), tuning);
+    let (lines, events) = tail.lines(6).await;
+    same_lines(&lines, &[frame_lines(1), frame_lines(2)].concat());
+    assert!(
+        matches!(&events[0], TailEvent::Connected { mode: TailMode::Polling { reason } } if reason.contains("502"))
+    );
+    assert!(events.contains(&TailEvent::Connected { mode: TailMode::Websocket }), "{events:?}");
+    let hs = server.handshakes();
+    assert_eq!(hs.len(), 2);
+    assert_eq!(hs[1].ns("start"), frame_lines(1).last().unwrap().ns(), "resumes where polling stopped");
+    tail.stop().await;
+}
+
+#[tokio::test]
+async fn a_refused_connection_backs_off_instead_of_polling() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let client = client(&format!("http://127.0.0.1:{port}"), &[]);
+    let opts = TailOptions {
+        backoff_min: Duration::from_millis(20),
+        backoff_max: Duration::from_millis(80),
+        ..tail_options()
+    };
+    let mut tail = start_tail(client, opts, quick());
+    let mut delays = Vec::new();
+    for _ in 0..4 {
+        match tail.next().await {
+            TailEvent::Disconnected { error, retry_in } => {
+                assert_eq!(error.kind, FetchErrorKind::Connect, "{error:?}");
+                assert!(error.message.contains("unreachable"), "{}", error.message);
+                delays.push(retry_in.as_millis());
+            }
+            other => panic!("no polling for a backend that is down: {other:?}"),
+        }
+    }
+    // 20, 40, 80, 80 ms, each minus at most 10 % jitter.
+    for (d, want) in delays.iter().zip([20u128, 40, 80, 80]) {
+        assert!(*d <= want && *d >= want * 9 / 10 - 1, "{delays:?}");
+    }
+    tail.stop().await;
+}
+
+#[tokio::test]
+async fn an_undecodable_frame_is_a_decode_error_then_a_reconnection() {
+    let sessions = vec![
+        Session::Frames(vec!["{\"streams\":[{\"stream\":{},\"values\":[[\"soon\",\"x\"]]}]}".into()], false),
+        Session::Frames(vec![frame(1)], false),
+    ];
+    let (server, client) = tail_server(TailServer::new(sessions)).await;
+    let mut tail = start_tail(client, tail_options(), quick());
+    assert_eq!(tail.next().await, TailEvent::Connected { mode: TailMode::Websocket });
+    match tail.next().await {
+        TailEvent::Disconnected { error, .. } => {
+            assert_eq!(error.kind, FetchErrorKind::Decode);
+            assert!(error.message.contains("Loki at") && error.message.contains("`soon`"), "{}", error.message);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(tail.next().await, TailEvent::Connected { mode: TailMode::Websocket });
+    let (lines, _) = tail.lines(5).await;
+    same_lines(&lines, &frame_lines(1));
+    assert_eq!(server.handshakes()[1].ns("start"), tail_options().start_ns, "nothing was delivered before");
+    tail.stop().await;
+}
+
+#[tokio::test]
+async fn run_returns_when_the_receiver_is_dropped_wherever_it_waits() {
+    // On an open, quiet socket.
+    let (_, client) = tail_server(TailServer::new(vec![Session::Frames(Vec::new(), false)])).await;
+    let mut tail = start_tail(client, tail_options(), quick());
+    assert_eq!(tail.next().await, TailEvent::Connected { mode: TailMode::Websocket });
+    tail.stop().await;
+
+    // In a long backoff.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let opts =
+        TailOptions { backoff_min: Duration::from_secs(600), backoff_max: Duration::from_secs(600), ..tail_options() };
+    let mut tail = start_tail(client_for_port(port), opts, quick());
+    assert!(matches!(tail.next().await, TailEvent::Disconnected { .. }));
+    tail.stop().await;
+
+    // Between polls.
+    let (_, client) = tail_server(TailServer::new(vec![Session::Refuse(404, "404 page not found")])).await;
+    let opts = TailOptions { poll_interval: Duration::from_secs(600), ..tail_options() };
+    let mut tail = start_tail(client, opts, quick());
+    assert!(matches!(tail.next().await, TailEvent::Connected { mode: TailMode::Polling { .. } }));
+    assert!(matches!(tail.next().await, TailEvent::Entries { .. }));
+    tail.stop().await;
+
+    // In a handshake the server never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (accepted_tx, accepted) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let _ = accepted_tx.send(());
+        tokio::time::sleep(Duration::from_secs(600)).await;
+        drop(socket);
+    });
+    let tail = start_tail(client_for_port(port), tail_options(), quick());
+    tokio::time::timeout(PATIENCE, accepted).await.unwrap().unwrap();
+    tail.stop().await;
+}
+
+fn client_for_port(port: u16) -> LokiClient {
+    let mut src = source(&format!("http://127.0.0.1:{port}"), &[]);
+    src.timeout = Dur(Duration::from_secs(600));
+    LokiClient::new(&src).unwrap()
 }
