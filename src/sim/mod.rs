@@ -14,6 +14,8 @@
 pub mod alert_rules;
 pub mod am_api;
 pub mod am_config;
+pub mod loki_lines;
+pub mod loki_logs;
 pub mod prom_alerts;
 pub mod prom_api;
 pub mod scenario;
