@@ -14,6 +14,7 @@
 pub mod alert_rules;
 pub mod am_api;
 pub mod am_config;
+pub mod logql;
 pub mod loki_lines;
 pub mod loki_logs;
 pub mod prom_alerts;
