@@ -72,11 +72,20 @@ fn request(w: &World, tick: Tick, h: u64, status: u16, slow: f64) -> Request {
     Request { method, path, status, duration_ms }
 }
 
-/// A FastAPI service's JSON line: `fields` is the middle, already JSON (`"key":value,…`), or empty.
+/// A FastAPI service's JSON line for a request: `fields` is the middle, already JSON (`"key":value,…`),
+/// or empty.
 fn json_line(tick: Tick, h: u64, level: &str, message: &str, fields: &str) -> String {
+    json_object(tick, Some(h), level, message, fields)
+}
+
+/// A JSON line, with a request id when it is about a request.
+fn json_object(tick: Tick, request: Option<u64>, level: &str, message: &str, fields: &str) -> String {
     let mut s = String::with_capacity(256);
     let _ = write!(s, r#"{{"timestamp":"{}","level":"{level}","message":{}"#, timestamp(tick.ts_ns), q(message));
-    let _ = write!(s, r#","logger":"{}","request_id":"{:016x}""#, logger(tick), mix(h ^ 0x5EED));
+    let _ = write!(s, r#","logger":"{}""#, logger(tick));
+    if let Some(h) = request {
+        let _ = write!(s, r#","request_id":"{:016x}""#, mix(h ^ 0x5EED));
+    }
     if !fields.is_empty() {
         s.push(',');
         s.push_str(fields);
@@ -195,26 +204,28 @@ pub fn render(w: &World, tick: Tick, ev: &Event) -> String {
             "database connection refused",
             r#""error":"connection to server at \"postgres\" (172.18.0.3), port 5432 failed: Connection refused","path":"/api/ordenes","status_code":500"#,
         ),
-        Kind::Crash(1) => json_line(
+        Kind::Crash(1) => json_object(
             tick,
-            h,
+            None,
             "CRITICAL",
             "worker exited with code 137",
             &format!(r#""pid":{},"signal":"SIGKILL","hint":"Perhaps out of memory?""#, 7 + h % 40),
         ),
-        Kind::Crash(_) => json_line(
+        Kind::Crash(_) => json_object(
             tick,
-            h,
+            None,
             "ERROR",
             "connection refused: shutting down",
             r#""detail":"Application shutdown failed. Exiting.""#,
         ),
         Kind::Startup(i) => {
             let msg = STARTUP[i as usize % STARTUP.len()].replace("{pid}", &(1 + h % 900).to_string());
-            json_line(tick, h, "INFO", &msg, "")
+            json_object(tick, None, "INFO", &msg, "")
         }
         Kind::SlowRequest => {
-            let mut r = request(w, tick, h, 200, 1.0);
+            let (method, path) = pick(&routes(job)[..3], h >> 8);
+            let mut r =
+                Request { method, path: path.into(), status: if method == "POST" { 201 } else { 200 }, duration_ms: 0 };
             r.duration_ms = (w.latency(job, 0.99, tick.ts_ns as f64 / 1e9) * 1000.0 * (1.5 + unit(mix(h ^ 3)))) as u64;
             json_line(tick, h, "WARNING", "slow request", &format!("{},\"threshold_ms\":1000", http_fields(&r)))
         }
@@ -331,7 +342,8 @@ mod tests {
                 let line = render(&w, tick(source), &Event { stream: stream_of(source, Level::Info), kind });
                 let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
                 assert!(v["timestamp"].is_string() && v["level"].is_string() && v["message"].is_string(), "{line}");
-                assert!(v["request_id"].as_str().is_some_and(|r| r.len() == 16));
+                let about_a_request = !matches!(kind, Kind::Crash(1) | Kind::Crash(2) | Kind::Startup(_));
+                assert_eq!(v["request_id"].as_str().is_some_and(|r| r.len() == 16), about_a_request, "{line}");
                 assert!(!line.contains('\n'), "one line: {line}");
             }
         }
