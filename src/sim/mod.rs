@@ -17,6 +17,7 @@ pub mod am_config;
 pub mod logql;
 pub mod loki_lines;
 pub mod loki_logs;
+pub mod loki_query;
 pub mod prom_alerts;
 pub mod prom_api;
 pub mod scenario;

@@ -176,6 +176,18 @@ pub fn parse(input: &str) -> Result<Query, ParseError> {
     Parser { toks: lex(input)?, pos: 0 }.query()
 }
 
+/// Parse a log query only (what `/tail` accepts): anything else is an error at its first token.
+pub fn parse_log(input: &str) -> Result<LogQuery, ParseError> {
+    let mut p = Parser { toks: lex(input)?, pos: 0 };
+    if !p.is("{") {
+        return Err(p.unexpected(p.peek(), "{"));
+    }
+    match p.query()? {
+        Query::Log(l) => Ok(l),
+        Query::Metric(_) => Err(ParseError::at(1, "syntax error: unexpected metric query, expecting {")),
+    }
+}
+
 /// Loki's rule: a query must have a matcher that narrows the selection.
 fn selective(matchers: Vec<Matcher>) -> Result<Vec<Matcher>, ParseError> {
     if matchers.iter().any(Matcher::selects) {

@@ -19,7 +19,7 @@ impl Parser {
         t
     }
 
-    fn is(&self, sym: &str) -> bool {
+    pub(super) fn is(&self, sym: &str) -> bool {
         matches!(self.peek().tok, Tok::Sym(s) if s == sym)
     }
 

@@ -5,17 +5,22 @@
 //! they test `__error__` itself; a numeric filter on a missing label drops the line, on a non-number
 //! sets `__error__="LabelFilterErr"`.
 
-use super::{Cmp, LabelPred, LineOp, LogQuery, Stage};
+use super::{Cmp, LabelPred, LineOp, LogQuery, Matcher, Stage};
 use std::collections::BTreeMap;
 
 pub type Labels = BTreeMap<String, String>;
 
 pub const ERROR_LABEL: &str = "__error__";
 
+/// Whether a label set satisfies every matcher (a missing label is the empty string).
+pub fn matches_all(matchers: &[Matcher], labels: &Labels) -> bool {
+    matchers.iter().all(|m| m.matches(labels.get(&m.name).map_or("", String::as_str)))
+}
+
 impl LogQuery {
     /// Whether a stream with these labels is selected.
     pub fn selects(&self, labels: &Labels) -> bool {
-        self.matchers.iter().all(|m| m.matches(labels.get(&m.name).map_or("", String::as_str)))
+        matches_all(&self.matchers, labels)
     }
 
     /// Whether the pipeline reads lines at all (a bare selector does not).
