@@ -6,7 +6,7 @@
 //! Work is bounded as Loki bounds it: at most [`MAX_SERIES`] series, and a query that would read more
 //! than [`MAX_LINES`] lines (or walk more than [`MAX_TICKS`] ticks without reading them) is refused.
 
-use super::logql::pipeline::{matches_all, Labels, ERROR_LABEL};
+use super::logql::pipeline::{matches_all, Fields, Labels, ERROR_LABEL};
 use super::logql::{LogQuery, Matcher, MetricQuery, RangeFn, Sum};
 use super::loki_lines::render;
 use super::loki_logs::{streams, ticks, Script, SOURCES};
@@ -131,15 +131,21 @@ fn pipeline_error(labels: &Labels) -> String {
     )
 }
 
-fn group(labels: &Labels, sum: &Option<Sum>) -> Labels {
+/// The series a line counts in: its labels (the stream's plus the pipeline's), summed as asked.
+fn group(stream: &Labels, fields: &Fields, sum: &Option<Sum>) -> Labels {
     match sum {
-        None => labels.clone(),
-        Some(Sum::By(keep)) => {
-            labels.iter().filter(|(k, _)| keep.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect()
-        }
+        Some(Sum::By(keep)) => keep
+            .iter()
+            .filter_map(|k| {
+                fields.get(k).or_else(|| stream.get(k).map(String::as_str)).map(|v| (k.clone(), v.to_string()))
+            })
+            .collect(),
         Some(Sum::Without(drop)) => {
-            labels.iter().filter(|(k, _)| !drop.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect()
+            let mut all = fields.merged(stream);
+            all.retain(|k, _| !drop.contains(k));
+            all
         }
+        None => fields.merged(stream),
     }
 }
 
@@ -174,28 +180,27 @@ fn collect(w: &World, m: &MetricQuery, from: i64, to: i64, now: i64) -> Result<(
             let Some(ev) = script.event(tick).filter(|e| picked[e.stream]) else { continue };
             stats.lines += 1;
             let stream_labels = &streams()[ev.stream].labels;
-            let processed = if reads {
+            let fields = if reads {
                 let line = render(w, tick, &ev);
                 stats.bytes += line.len() as u64;
-                match m.log.process(stream_labels, &line) {
+                match m.log.run(stream_labels, &line) {
                     None => continue,
-                    Some(p) => p,
+                    Some(f) => f,
                 }
             } else {
-                None
+                Fields::default()
             };
             stats.post_filter += 1;
-            let i = match processed {
-                Some(labels) if labels.contains_key(ERROR_LABEL) => return Err(pipeline_error(&labels)),
-                Some(labels) => intern(group(&labels, &m.sum), &mut series)?,
-                None => match by_stream[ev.stream] {
-                    Some(i) => i,
-                    None => {
-                        let i = intern(group(stream_labels, &m.sum), &mut series)?;
-                        by_stream[ev.stream] = Some(i);
-                        i
-                    }
-                },
+            let i = if fields.get(ERROR_LABEL).is_some() {
+                return Err(pipeline_error(&fields.merged(stream_labels)));
+            } else if !fields.is_empty() {
+                intern(group(stream_labels, &fields, &m.sum), &mut series)?
+            } else if let Some(i) = by_stream[ev.stream] {
+                i
+            } else {
+                let i = intern(group(stream_labels, &fields, &m.sum), &mut series)?;
+                by_stream[ev.stream] = Some(i);
+                i
             };
             series[i].ts.push(tick.ts_ns);
         }

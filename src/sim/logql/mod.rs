@@ -13,6 +13,7 @@
 //! Anything else is a [`ParseError`] worded like Loki's (`parse error at line 1, col N: syntax error:
 //! unexpected …`); LogQL the demo does not implement says so in the message.
 
+mod json;
 mod lex;
 mod parser;
 pub mod pipeline;

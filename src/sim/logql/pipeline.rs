@@ -17,6 +17,70 @@ pub fn matches_all(matchers: &[Matcher], labels: &Labels) -> bool {
     matchers.iter().all(|m| m.matches(labels.get(&m.name).map_or("", String::as_str)))
 }
 
+/// What a pipeline added to a line's stream labels: parsed fields and `__error__`, in the order set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Set `name` (an empty value removes it, as Loki drops empty labels).
+    fn set(&mut self, name: String, value: String) {
+        let at = self.0.iter().position(|(k, _)| *k == name);
+        match (at, value.is_empty()) {
+            (Some(i), true) => {
+                self.0.remove(i);
+            }
+            (Some(i), false) => self.0[i].1 = value,
+            (None, true) => {}
+            (None, false) => self.0.push((name, value)),
+        }
+    }
+
+    /// Add a parsed field: sanitised name, `_extracted` when the stream has a label of that name.
+    pub(super) fn extract(&mut self, stream: &Labels, key: &str, value: String) {
+        let mut name = sanitize(key);
+        if name.is_empty() {
+            return;
+        }
+        if stream.contains_key(&name) {
+            name.push_str("_extracted");
+        }
+        self.set(name, value);
+    }
+
+    /// A field as read, to be [`extract`](Self::extract)ed once the whole line has parsed.
+    pub(super) fn push_raw(&mut self, name: &str, value: String) {
+        self.0.push((name.to_string(), value));
+    }
+
+    pub(super) fn into_pairs(self) -> Vec<(String, String)> {
+        self.0
+    }
+
+    fn error(&mut self, kind: &str) {
+        self.set(ERROR_LABEL.into(), kind.into());
+    }
+
+    /// The stream's labels with these added.
+    pub fn merged(&self, stream: &Labels) -> Labels {
+        let mut out = stream.clone();
+        out.extend(self.0.iter().cloned());
+        out
+    }
+}
+
+/// A label's value as the pipeline sees it: the fields first, then the stream.
+fn lookup<'a>(stream: &'a Labels, fields: &'a Fields, name: &str) -> Option<&'a str> {
+    fields.get(name).or_else(|| stream.get(name).map(String::as_str))
+}
+
 impl LogQuery {
     /// Whether a stream with these labels is selected.
     pub fn selects(&self, labels: &Labels) -> bool {
@@ -28,10 +92,9 @@ impl LogQuery {
         !self.stages.is_empty()
     }
 
-    /// Run the pipeline: `None` drops the line; `Some(None)` keeps it with the stream's labels;
-    /// `Some(Some(l))` keeps it with labels `l` (the stream's plus what the parsers extracted).
-    pub fn process(&self, stream: &Labels, line: &str) -> Option<Option<Labels>> {
-        let mut labels: Option<Labels> = None;
+    /// Run the pipeline: `None` drops the line, else what it added to the stream's labels.
+    pub fn run(&self, stream: &Labels, line: &str) -> Option<Fields> {
+        let mut fields = Fields::default();
         for stage in &self.stages {
             match stage {
                 Stage::Line { op, value, re } => {
@@ -44,20 +107,27 @@ impl LogQuery {
                         return None;
                     }
                 }
-                Stage::Json => json(line, stream, labels.get_or_insert_with(|| stream.clone())),
-                Stage::Logfmt => logfmt(line, stream, labels.get_or_insert_with(|| stream.clone())),
-                Stage::Filter(pred) => match eval(pred, labels.as_ref().unwrap_or(stream)) {
+                Stage::Json => {
+                    if !super::json::extract(line, stream, &mut fields) {
+                        fields.error("JSONParserErr");
+                    }
+                }
+                Stage::Logfmt => logfmt(line, stream, &mut fields),
+                Stage::Filter(pred) => match eval(pred, stream, &fields) {
                     Verdict::Keep => {}
                     Verdict::Drop => return None,
-                    Verdict::Error => {
-                        labels
-                            .get_or_insert_with(|| stream.clone())
-                            .insert(ERROR_LABEL.into(), "LabelFilterErr".into());
-                    }
+                    Verdict::Error => fields.error("LabelFilterErr"),
                 },
             }
         }
-        Some(labels)
+        Some(fields)
+    }
+
+    /// [`run`](Self::run) with the labels merged: `None` drops the line; `Some(None)` keeps it with
+    /// the stream's labels; `Some(Some(l))` with labels `l`.
+    pub fn process(&self, stream: &Labels, line: &str) -> Option<Option<Labels>> {
+        let fields = self.run(stream, line)?;
+        Some((!fields.is_empty()).then(|| fields.merged(stream)))
     }
 }
 
@@ -67,25 +137,21 @@ enum Verdict {
     Error,
 }
 
-fn label<'a>(labels: &'a Labels, name: &str) -> Option<&'a str> {
-    labels.get(name).map(String::as_str)
-}
-
-fn eval(pred: &LabelPred, labels: &Labels) -> Verdict {
+fn eval(pred: &LabelPred, stream: &Labels, fields: &Fields) -> Verdict {
     let keep = |b: bool| if b { Verdict::Keep } else { Verdict::Drop };
     match pred {
-        LabelPred::And(a, b) => match eval(a, labels) {
-            Verdict::Keep => eval(b, labels),
+        LabelPred::And(a, b) => match eval(a, stream, fields) {
+            Verdict::Keep => eval(b, stream, fields),
             other => other,
         },
-        LabelPred::Or(a, b) => match eval(a, labels) {
-            Verdict::Drop => eval(b, labels),
+        LabelPred::Or(a, b) => match eval(a, stream, fields) {
+            Verdict::Drop => eval(b, stream, fields),
             other => other,
         },
-        LabelPred::Str(m) if m.name == ERROR_LABEL => keep(m.matches(label(labels, ERROR_LABEL).unwrap_or(""))),
-        _ if labels.contains_key(ERROR_LABEL) => Verdict::Keep,
-        LabelPred::Str(m) => keep(m.matches(label(labels, &m.name).unwrap_or(""))),
-        LabelPred::Num { name, cmp, value } => match label(labels, name) {
+        LabelPred::Str(m) if m.name == ERROR_LABEL => keep(m.matches(fields.get(ERROR_LABEL).unwrap_or(""))),
+        _ if fields.get(ERROR_LABEL).is_some() => Verdict::Keep,
+        LabelPred::Str(m) => keep(m.matches(lookup(stream, fields, &m.name).unwrap_or(""))),
+        LabelPred::Num { name, cmp, value } => match lookup(stream, fields, name) {
             None => Verdict::Drop,
             Some(v) => match v.trim().parse::<f64>() {
                 Err(_) => Verdict::Error,
@@ -111,56 +177,15 @@ pub fn sanitize(key: &str) -> String {
     out
 }
 
-fn add(stream: &Labels, out: &mut Labels, key: &str, value: String) {
-    let mut name = sanitize(key);
-    if name.is_empty() {
-        return;
-    }
-    if stream.contains_key(&name) {
-        name.push_str("_extracted");
-    }
-    if value.is_empty() {
-        out.remove(&name);
-    } else {
-        out.insert(name, value);
-    }
-}
-
-fn json(line: &str, stream: &Labels, out: &mut Labels) {
-    match serde_json::from_str::<serde_json::Value>(line) {
-        Ok(serde_json::Value::Object(map)) => flatten("", &map, stream, out),
-        _ => {
-            out.insert(ERROR_LABEL.into(), "JSONParserErr".into());
-        }
-    }
-}
-
-fn flatten(prefix: &str, map: &serde_json::Map<String, serde_json::Value>, stream: &Labels, out: &mut Labels) {
-    use serde_json::Value;
-    for (k, v) in map {
-        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}_{k}") };
-        match v {
-            Value::Object(inner) => flatten(&key, inner, stream, out),
-            Value::Array(_) => {}
-            Value::String(s) => add(stream, out, &key, s.clone()),
-            Value::Number(n) => add(stream, out, &key, n.to_string()),
-            Value::Bool(b) => add(stream, out, &key, b.to_string()),
-            Value::Null => add(stream, out, &key, String::new()),
-        }
-    }
-}
-
 /// logfmt as go-logfmt reads it: `key=value` pairs, values bare or double-quoted with escapes.
-fn logfmt(line: &str, stream: &Labels, out: &mut Labels) {
+fn logfmt(line: &str, stream: &Labels, out: &mut Fields) {
     match logfmt_pairs(line) {
         Some(pairs) => {
             for (k, v) in pairs {
-                add(stream, out, &k, v);
+                out.extract(stream, &k, v);
             }
         }
-        None => {
-            out.insert(ERROR_LABEL.into(), "LogfmtParserErr".into());
-        }
+        None => out.error("LogfmtParserErr"),
     }
 }
 
