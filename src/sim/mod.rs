@@ -205,7 +205,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_demo_serves_its_logs_through_loki() {
-        let demo = start(DemoOptions { start_unix_ms: crate::poll::now_ms() - 60_000, frozen: false }).await.unwrap();
+        let demo = start(DemoOptions { start_unix_ms: crate::poll::now_ms() - 120_000, frozen: false }).await.unwrap();
         let t0 = demo.world.t0;
         let negocio = r#"{service="agente_negocio", stream="stdout"}"#;
         let before = loki_lines(&demo, negocio, t0 + 30.0, Some(t0 + 40.0)).await;
