@@ -1,19 +1,29 @@
 //! The embedded demo behind `--demo`: loopback HTTP servers, started in-process, that simulate the
 //! Mini Market stack with a scripted incident and speak the real APIs (each service's `/metrics` and
-//! `/health`, the Prometheus HTTP API with its alerting endpoints, and Alertmanager's API v2), so the
-//! demo runs the same client code as production and tests can point a real Prometheus at the
-//! simulated services.
+//! `/health`, the Prometheus HTTP API with its alerting endpoints, Alertmanager's API v2 and Loki's
+//! HTTP API with its tail websocket), so the demo runs the same client code as production and tests
+//! can point a real Prometheus at the simulated services.
 //!
 //! Layout: [`scenario`] is the world (values as functions of time, faults, restarts); [`services`]
 //! serves the four services; [`prom_api`] answers PromQL for the example profile; [`alert_rules`] is
 //! the stack's alerting rules and which alerts they have when; [`prom_alerts`] serves them as
 //! Prometheus's `/api/v1/alerts` and `/api/v1/rules`; [`am_api`] is an Alertmanager (routing and
 //! inhibition from [`am_config`], silences in [`silences`]), started twice as an HA pair that shares
-//! one silence store. Later backends (Loki) add a module and a router here.
+//! one silence store. The logs: [`loki_logs`] generates every service's lines (and the audit log)
+//! from the world, [`loki_lines`] writes their text, [`logql`] parses and runs the LogQL subset,
+//! [`loki_query`] answers log and metric queries, and [`loki_api`] serves them as Loki
+//! ([`loki_json`] for the shapes, [`loki_tail`] for the live tail).
 
 pub mod alert_rules;
 pub mod am_api;
 pub mod am_config;
+pub mod logql;
+pub mod loki_api;
+pub mod loki_json;
+pub mod loki_lines;
+pub mod loki_logs;
+pub mod loki_query;
+pub mod loki_tail;
 pub mod prom_alerts;
 pub mod prom_api;
 pub mod scenario;
@@ -53,6 +63,8 @@ pub struct DemoHandle {
     /// start-up that expires in 10 days, signed by `ca_pem`.
     pub tls_health_url: String,
     pub ca_pem: String,
+    /// Loki's base URL (query, labels, series and the tail websocket under `/loki/api/v1`).
+    pub loki_url: String,
     pub services: Vec<DemoService>,
     pub world: Arc<World>,
     tasks: Vec<JoinHandle<()>>,
@@ -129,11 +141,14 @@ pub async fn start(opts: DemoOptions) -> std::io::Result<DemoHandle> {
     }
     let tls = tls_service::start(world.clone()).await?;
     tasks.push(tls.task);
+    let (addr, task) = serve(loki_api::router(world.clone())).await?;
+    tasks.push(task);
     Ok(DemoHandle {
         prometheus_url,
         alertmanager_urls,
         tls_health_url: tls.url,
         ca_pem: tls.ca_pem,
+        loki_url: format!("http://{addr}"),
         services,
         world,
         tasks,
@@ -167,5 +182,54 @@ mod tests {
         assert!(info.version.contains("demo"));
         let body = reqwest::get(&demo.services[0].metrics_url).await.unwrap().text().await.unwrap();
         assert!(crate::sources::scrape::parse(&body).unwrap().iter().any(|s| s.name == "http_requests_total"));
+    }
+
+    /// A `query_range` of the demo's Loki: every line of the answer, oldest first.
+    async fn loki_lines(demo: &DemoHandle, query: &str, from_s: f64, to_s: Option<f64>) -> Vec<(i64, String)> {
+        let ns = |s: f64| ((s * 1000.0) as i64 * 1_000_000).to_string();
+        let mut params = vec![("query", query.to_string()), ("start", ns(from_s)), ("limit", "5000".into())];
+        params.extend(to_s.map(|t| ("end", ns(t))));
+        let url = format!("{}/loki/api/v1/query_range", demo.loki_url);
+        let body = reqwest::Client::new().get(url).query(&params).send().await.unwrap().text().await.unwrap();
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
+        let mut lines: Vec<(i64, String)> = v["data"]["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["values"].as_array().unwrap().iter())
+            .map(|e| (e[0].as_str().unwrap().parse().unwrap(), e[1].as_str().unwrap().to_string()))
+            .collect();
+        lines.sort();
+        lines
+    }
+
+    #[tokio::test]
+    async fn the_demo_serves_its_logs_through_loki() {
+        let demo = start(DemoOptions { start_unix_ms: crate::poll::now_ms() - 120_000, frozen: false }).await.unwrap();
+        let t0 = demo.world.t0;
+        let negocio = r#"{service="agente_negocio", stream="stdout"}"#;
+        let before = loki_lines(&demo, negocio, t0 + 30.0, Some(t0 + 40.0)).await;
+        let text: Vec<&str> = before.iter().map(|(_, l)| l.as_str()).collect();
+        assert!(text.iter().any(|l| l.contains("pool exhausted") || l.contains("unhandled exception")), "{text:#?}");
+        assert!(text.last().unwrap().contains("connection refused: shutting down"), "the crash comes last");
+        assert!(loki_lines(&demo, negocio, t0 + 40.0, None).await.is_empty(), "silent while down");
+        let slow = r#"{service="ml_service", level="warn"} |= "slow request""#;
+        assert!(loki_lines(&demo, slow, t0 - 600.0, Some(t0 + 20.0)).await.is_empty());
+        assert!(!loki_lines(&demo, slow, t0 + 20.0, None).await.is_empty(), "ML slows down from t0+20 s");
+
+        let restarted = crate::poll::now_ms();
+        assert!(demo.world.restart("agente_negocio", restarted));
+        let mut up = Vec::new();
+        for _ in 0..50 {
+            up = loki_lines(&demo, negocio, restarted as f64 / 1000.0, None).await;
+            if up.len() >= 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        assert!(
+            up[0].1.contains("Started server process") && up[1].1.contains("Waiting for application startup"),
+            "{up:?}"
+        );
     }
 }

@@ -109,7 +109,8 @@ impl World {
         }
     }
 
-    fn healed_at(&self) -> Option<f64> {
+    /// When `agente_negocio` was restarted (unix seconds), if it was: the logs replay its start-up from here.
+    pub fn healed_at(&self) -> Option<f64> {
         self.faults.lock().map(|f| f.negocio_healed_at).unwrap_or(None)
     }
 
