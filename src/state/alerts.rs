@@ -128,9 +128,8 @@ pub struct FilterBar {
     pub edit: Option<LineEdit>,
     /// Why the edited text does not parse (shown under the bar; the old filter stays in force).
     pub error: Option<String>,
-    /// Filters applied before, newest last.
-    pub history: Vec<String>,
-    pub history_pos: Option<usize>,
+    /// Filters applied before.
+    pub history: super::text::History,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -67,9 +67,65 @@ impl LineEdit {
     }
 }
 
+/// What was typed into a field before (the alerts filter, the LogQL prompt), newest last, and where
+/// up/down browsing stands.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct History {
+    pub entries: Vec<String>,
+    pub pos: Option<usize>,
+}
+
+impl History {
+    /// How many entries are kept.
+    pub const MAX: usize = 50;
+
+    /// Remember `text` as the newest entry (once: an older copy moves up) and end browsing.
+    pub fn remember(&mut self, text: &str) {
+        self.pos = None;
+        if text.is_empty() {
+            return;
+        }
+        self.entries.retain(|h| h != text);
+        self.entries.push(text.to_string());
+        let excess = self.entries.len().saturating_sub(Self::MAX);
+        self.entries.drain(..excess);
+    }
+
+    /// Browse with up (`HistoryPrev`) and down (`HistoryNext`): the entry to show, or `None` past the
+    /// newest (an empty field). `None` too when there is no history (then nothing changes).
+    pub fn step(&mut self, op: TextOp) -> Option<Option<&str>> {
+        let n = self.entries.len();
+        if n == 0 {
+            return None;
+        }
+        self.pos = match (op, self.pos) {
+            (TextOp::HistoryPrev, None) => Some(n - 1),
+            (TextOp::HistoryPrev, Some(p)) => Some(p.saturating_sub(1)),
+            (_, Some(p)) if p + 1 < n => Some(p + 1),
+            _ => None,
+        };
+        Some(self.pos.map(|p| self.entries[p].as_str()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn history_browses_newest_first_and_keeps_one_copy() {
+        let mut h = History::default();
+        assert_eq!(h.step(TextOp::HistoryPrev), None);
+        for t in ["a", "b", "a", ""] {
+            h.remember(t);
+        }
+        assert_eq!(h.entries, ["b", "a"]);
+        assert_eq!(h.step(TextOp::HistoryPrev), Some(Some("a")));
+        assert_eq!(h.step(TextOp::HistoryPrev), Some(Some("b")));
+        assert_eq!(h.step(TextOp::HistoryPrev), Some(Some("b")), "stays at the oldest");
+        assert_eq!(h.step(TextOp::HistoryNext), Some(Some("a")));
+        assert_eq!(h.step(TextOp::HistoryNext), Some(None), "past the newest: an empty field");
+    }
 
     #[test]
     fn edits_by_character_not_byte() {

@@ -228,7 +228,7 @@ pub fn on_intent(state: &mut State, intent: Intent) -> Option<Vec<Effect>> {
         Intent::SelectLast => a.select_by(a.view.rows.len().max(a.silence_list().len()) as isize),
         Intent::Filter => {
             a.bar.edit = Some(LineEdit::new(&a.bar.text));
-            a.bar.history_pos = None;
+            a.bar.history.pos = None;
             a.bar.error = None;
         }
         Intent::SilencesView => {
@@ -448,12 +448,7 @@ pub fn on_text(state: &mut State, op: TextOp) -> Vec<Effect> {
                     a.bar.text = text.clone();
                     a.bar.edit = None;
                     a.bar.error = None;
-                    if !text.is_empty() {
-                        a.bar.history.retain(|h| *h != text);
-                        a.bar.history.push(text);
-                        let excess = a.bar.history.len().saturating_sub(50);
-                        a.bar.history.drain(..excess);
-                    }
+                    a.bar.history.remember(&text);
                     a.rebuild();
                 }
                 Err(e) => a.bar.error = Some(e),
@@ -467,18 +462,8 @@ pub fn on_text(state: &mut State, op: TextOp) -> Vec<Effect> {
             a.rebuild();
         }
         TextOp::HistoryPrev | TextOp::HistoryNext => {
-            let n = a.bar.history.len();
-            if n == 0 {
-                return Vec::new();
-            }
-            let pos = match (op, a.bar.history_pos) {
-                (TextOp::HistoryPrev, None) => Some(n - 1),
-                (TextOp::HistoryPrev, Some(p)) => Some(p.saturating_sub(1)),
-                (_, Some(p)) if p + 1 < n => Some(p + 1),
-                _ => None,
-            };
-            a.bar.history_pos = pos;
-            *edit = LineEdit::new(pos.map_or("", |p| a.bar.history[p].as_str()));
+            let Some(shown) = a.bar.history.step(op) else { return Vec::new() };
+            *edit = LineEdit::new(shown.unwrap_or(""));
             live_filter(state);
         }
         op => {

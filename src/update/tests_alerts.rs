@@ -228,7 +228,7 @@ fn the_filter_applies_as_you_type_keeps_history_and_reports_errors() {
     assert_eq!(s.alerts.view.alerts.len(), 1);
     update(&mut s, Action::Text { op: TextOp::Submit });
     assert!(!text_focus(&s));
-    assert_eq!(s.alerts.bar.history, [r#"severity="critical""#]);
+    assert_eq!(s.alerts.bar.history.entries, [r#"severity="critical""#]);
     // A broken filter keeps the last good one in force and says why.
     update(&mut s, Intent::Filter.into());
     update(&mut s, Action::Text { op: TextOp::Clear });
