@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates screenshots/ from the demo through the normal render path (`centinela snapshot`):
-# an SVG and a plain-text frame of the alerts view and every dashboard at 160x48, and the System
-# dashboard and the alerts view at 80x24.
+# an SVG and a plain-text frame of the alerts, health and logs views and every dashboard at 160x48,
+# and the System dashboard, the alerts view and the logs view at 80x24.
 # PNGs too when rsvg-convert is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,7 @@ mkdir -p screenshots
 # Let the demo's scripted incident develop (ML latency from 20 s, agente_negocio down at 40 s) by
 # starting the scenario 60 s in the past.
 export CENTINELA_DEMO_OFFSET=60s
-for view in alerts health system security business ml performance direct; do
+for view in alerts health logs system security business ml performance direct; do
   "$bin" snapshot --demo --view "$view" --size 160x48 --format svg > "screenshots/$view.svg"
   "$bin" snapshot --demo --view "$view" --size 160x48 --format text > "screenshots/$view.txt"
 done
@@ -21,6 +21,7 @@ done
 "$bin" snapshot --demo --view alerts --size 80x24 --format text > screenshots/alerts-80x24.txt
 "$bin" snapshot --demo --view silences --size 160x48 --format text > screenshots/silences.txt
 "$bin" snapshot --demo --view health --size 80x24 --format text > screenshots/health-80x24.txt
+"$bin" snapshot --demo --view logs --size 80x24 --format text > screenshots/logs-80x24.txt
 if command -v rsvg-convert >/dev/null 2>&1; then
   for f in screenshots/*.svg; do rsvg-convert "$f" -o "${f%.svg}.png"; done
 fi

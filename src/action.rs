@@ -110,6 +110,30 @@ intents! {
     Confirm = "confirm",
     /// Open the health view, or go back to the dashboards.
     HealthView = "health_view",
+    /// Open the logs view, or go back to where you were.
+    LogsView = "logs_view",
+    /// Logs of what is selected: the alert's service around its start, the health target, the panel's series.
+    ShowLogs = "show_logs",
+    /// Edit the LogQL query (up and down browse the history).
+    EditQuery = "edit_query",
+    /// Search the buffered lines (n and N jump between matches).
+    Search = "search",
+    /// Jump to the next search match.
+    SearchNext = "search_next",
+    /// Jump to the previous search match.
+    SearchPrev = "search_prev",
+    /// Live tail on or off.
+    ToggleFollow = "toggle_follow",
+    /// Pause the scrolling (lines keep arriving), or resume at the newest line.
+    TogglePause = "toggle_pause",
+    /// Wrap long lines, or cut them at the edge.
+    ToggleWrap = "toggle_wrap",
+    /// Show times in UTC or local time.
+    ToggleUtc = "toggle_utc",
+    /// Show the selected line in full: JSON pretty-printed, logfmt one field per row, its labels.
+    ShowDetail = "show_detail",
+    /// Show JSON lines as sent, or as their message followed by the other fields.
+    ToggleRaw = "toggle_raw",
 }
 
 impl Intent {
@@ -251,6 +275,45 @@ pub struct WriteResult {
     pub outcome: Result<String, FetchError>,
 }
 
+/// Which logs request answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogsPurpose {
+    /// The logs view's lines.
+    Lines,
+    /// The logs view's volume-by-level sparkline.
+    Volume,
+}
+
+/// A Loki query's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogsResult {
+    pub purpose: LogsPurpose,
+    pub generation: u64,
+    pub at_ms: i64,
+    pub outcome: Result<crate::logs::LokiResult, FetchError>,
+}
+
+/// What the live tail reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TailData {
+    /// Connected; `polling` says why it polls `query_range` instead of holding a websocket.
+    Connected { polling: Option<String> },
+    /// New lines (oldest first) and how many Loki says it dropped.
+    Entries { entries: Vec<crate::logs::LogEntry>, dropped: u64 },
+    /// The connection broke; the next attempt is in `retry_in_ms`.
+    Disconnected { error: FetchError, retry_in_ms: u64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TailUpdate {
+    /// The tail this belongs to; a newer tail makes older updates void.
+    pub generation: u64,
+    pub at_ms: i64,
+    pub data: TailData,
+}
+
 /// An edit of the focused text field (the filter bar or a silence field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -298,6 +361,10 @@ pub enum Action {
     Write(WriteResult),
     /// A health check answered (or failed).
     Health(HealthResult),
+    /// A Loki query answered (or failed).
+    Logs(LogsResult),
+    /// The live tail moved.
+    Tail(TailUpdate),
     /// A key as typed; the engine turns it into an intent (through the keymap of the current view)
     /// or a text edit before `update` sees it.
     Key { key: Key },

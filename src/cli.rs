@@ -62,7 +62,7 @@ pub enum Format {
 
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
-    /// `alerts`, `silences`, `health`, or a dashboard name (case-insensitive) or number.
+    /// `alerts`, `silences`, `health`, `logs`, or a dashboard name (case-insensitive) or number.
     #[arg(long, default_value = "1")]
     pub view: String,
     /// Size as WIDTHxHEIGHT.

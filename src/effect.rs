@@ -1,7 +1,8 @@
 //! Effects: what `update` asks the runtime to do. `update` itself never does I/O.
 
-use crate::action::{AlertFeed, QueryKey};
+use crate::action::{AlertFeed, LogsPurpose, QueryKey};
 use crate::alerts::model::NewSilence;
+use crate::logs::RangeQuery;
 use crate::sources::prometheus::RangeParams;
 
 /// One query to run against the current environment's Prometheus.
@@ -12,6 +13,8 @@ pub struct FetchRequest {
     pub expr: String,
     /// Range query parameters, or `None` for an instant query at `time`.
     pub range: Option<RangeParams>,
+    /// A `logs` panel: read the newest this many lines of `expr` (LogQL) from Loki over the range.
+    pub logs: Option<u32>,
     /// Evaluation time for instant queries (unix seconds).
     pub time: f64,
 }
@@ -44,6 +47,21 @@ pub enum Effect {
         generation: u64,
         cert: bool,
     },
+    /// Run a Loki query for the logs view.
+    FetchLogs {
+        purpose: LogsPurpose,
+        generation: u64,
+        query: RangeQuery,
+    },
+    /// Start the live tail (replacing any running one).
+    Tail {
+        generation: u64,
+        expr: String,
+        start_ns: i64,
+        limit: u32,
+    },
+    /// Stop the live tail.
+    StopTail,
     /// Ring the terminal bell (a new alert fired and `alerts.bell` is on).
     Bell,
     Quit,

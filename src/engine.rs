@@ -55,6 +55,10 @@ impl Engine {
                 self.fetcher.completed(TaskKey::Health(r.target));
                 Action::Health(r)
             }
+            Action::Logs(r) => {
+                self.fetcher.completed(TaskKey::Logs(r.purpose));
+                Action::Logs(r)
+            }
             other => other,
         };
         let mut go_on = true;
@@ -66,6 +70,13 @@ impl Engine {
                 Effect::CheckHealth { target, generation, cert } => {
                     self.fetcher.submit_job(Job::Health { target, generation, cert })
                 }
+                Effect::FetchLogs { purpose, generation, query } => {
+                    self.fetcher.submit_job(Job::Logs { purpose, generation, query })
+                }
+                Effect::Tail { generation, expr, start_ns, limit } => {
+                    self.fetcher.start_tail(generation, expr, start_ns, limit)
+                }
+                Effect::StopTail => self.fetcher.stop_tail(),
                 Effect::Bell => self.bell = true,
                 Effect::Quit => go_on = false,
             }

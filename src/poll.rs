@@ -8,15 +8,21 @@
 //!   (`Query`, `Alerts` or `Write`), good or bad, so `update` always learns the outcome.
 //! - Silence writes go to the first Alertmanager that accepts the connection (an HA cluster gossips
 //!   them on); other failures are not retried elsewhere, so a write never lands twice.
-//! - Dropping the fetcher aborts every request (clean cancel on quit).
+//! - Loki: at most two queries at once; the live tail is one long-lived task (a newer tail replaces
+//!   it), whose events are forwarded as `Action::Tail`, merged while the UI is busy so a fast tail
+//!   costs one action per batch, not one per frame from Loki.
+//! - Dropping the fetcher aborts every request and the tail (clean cancel on quit).
 
 use crate::action::{
-    Action, AlertFeed, AlertsData, AlertsResult, FetchError, FetchErrorKind, HealthResult, QueryKey, QueryResult,
-    WriteResult,
+    Action, AlertFeed, AlertsData, AlertsResult, FetchError, FetchErrorKind, HealthResult, LogsPurpose, LogsResult,
+    QueryKey, QueryResult, TailData, TailUpdate, WriteResult,
 };
 use crate::effect::{FetchRequest, SilenceOp};
+use crate::logs::{Direction, LokiResult, RangeQuery};
 use crate::sources::alertmanager::AmClient;
 use crate::sources::health::HealthClient;
+use crate::sources::loki::LokiClient;
+use crate::sources::loki_tail::{self, TailEvent, TailMode, TailOptions};
 use crate::sources::prometheus::PromClient;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -30,6 +36,7 @@ pub enum TaskKey {
     Feed(AlertFeed),
     Write(u64),
     Health(usize),
+    Logs(LogsPurpose),
 }
 
 /// One unit of work.
@@ -39,6 +46,7 @@ pub enum Job {
     Feed { feed: AlertFeed, generation: u64 },
     Write { id: u64, what: String, op: SilenceOp },
     Health { target: usize, generation: u64, cert: bool },
+    Logs { purpose: LogsPurpose, generation: u64, query: RangeQuery },
 }
 
 impl Job {
@@ -48,6 +56,7 @@ impl Job {
             Job::Feed { feed, .. } => TaskKey::Feed(*feed),
             Job::Write { id, .. } => TaskKey::Write(*id),
             Job::Health { target, .. } => TaskKey::Health(*target),
+            Job::Logs { purpose, .. } => TaskKey::Logs(*purpose),
         }
     }
 }
@@ -74,6 +83,10 @@ pub struct Fetcher {
     limit: Arc<Semaphore>,
     ams: Arc<Vec<Am>>,
     health: Arc<Vec<HealthCheck>>,
+    loki: Client<LokiClient>,
+    loki_limit: Arc<Semaphore>,
+    /// The live tail (at most one task; aborted when replaced or dropped).
+    tail: JoinSet<()>,
     running: HashSet<TaskKey>,
     pending: HashMap<TaskKey, Job>,
     tasks: JoinSet<()>,
@@ -97,6 +110,9 @@ impl Fetcher {
             limit: Arc::new(Semaphore::new(max_in_flight.max(1))),
             ams: Arc::new(Vec::new()),
             health: Arc::new(Vec::new()),
+            loki: Err("no Loki is configured".into()),
+            loki_limit: Arc::new(Semaphore::new(2)),
+            tail: JoinSet::new(),
             running: HashSet::new(),
             pending: HashMap::new(),
             tasks: JoinSet::new(),
@@ -114,6 +130,57 @@ impl Fetcher {
     /// The environment's health targets, in config order.
     pub fn set_health(&mut self, checks: Vec<HealthCheck>) {
         self.health = Arc::new(checks);
+    }
+
+    /// The environment's Loki, or why there is none.
+    pub fn set_loki(&mut self, client: Result<LokiClient, String>) {
+        self.loki = client.map(Arc::new);
+    }
+
+    /// Start tailing `expr` from `start_ns`, replacing any running tail.
+    pub fn start_tail(&mut self, generation: u64, expr: String, start_ns: i64, limit: u32) {
+        self.tail.abort_all();
+        let tx = self.tx.clone();
+        let client = self.loki.clone();
+        self.tail.spawn(async move {
+            // Whether the app still listens.
+            let send = |data: TailData| tx.send(Action::Tail(TailUpdate { generation, at_ms: now_ms(), data })).is_ok();
+            let client = match client {
+                Ok(c) => (*c).clone(),
+                Err(why) => {
+                    send(TailData::Disconnected { error: setup_error(&why), retry_in_ms: u64::MAX / 4 });
+                    return;
+                }
+            };
+            let opts = TailOptions {
+                expr,
+                start_ns,
+                limit,
+                backoff_min: std::time::Duration::from_millis(500),
+                backoff_max: std::time::Duration::from_secs(30),
+                poll_interval: std::time::Duration::from_secs(2),
+            };
+            let (etx, mut erx) = tokio::sync::mpsc::channel(256);
+            let forward = async move {
+                while let Some(ev) = erx.recv().await {
+                    // Merge what queued up meanwhile: one action per batch of frames.
+                    let mut batch = vec![ev];
+                    while let Ok(more) = erx.try_recv() {
+                        batch.push(more);
+                    }
+                    for data in merge_tail_events(batch) {
+                        if !send(data) {
+                            return;
+                        }
+                    }
+                }
+            };
+            tokio::join!(loki_tail::run(client, opts, etx), forward);
+        });
+    }
+
+    pub fn stop_tail(&mut self) {
+        self.tail.abort_all();
     }
 
     pub fn submit(&mut self, req: FetchRequest) {
@@ -146,6 +213,57 @@ impl Fetcher {
         self.running.insert(job.key());
         let tx = self.tx.clone();
         match job {
+            Job::Query(req) if req.logs.is_some() => {
+                let loki = self.loki.clone();
+                let limit = self.loki_limit.clone();
+                self.tasks.spawn(async move {
+                    let outcome = match loki {
+                        Err(why) => Err(setup_error(&why)),
+                        Ok(c) => {
+                            let _permit = limit.acquire_owned().await;
+                            let now_s = req.time;
+                            let (start, end) = req.range.map_or((now_s - 3600.0, now_s), |r| (r.start as f64, now_s));
+                            let q = RangeQuery {
+                                expr: req.expr.clone(),
+                                start_ns: (start * 1e9) as i64,
+                                end_ns: (end * 1e9) as i64,
+                                limit: req.logs.unwrap_or(100),
+                                direction: Direction::Backward,
+                                step: None,
+                            };
+                            match c.query_range(&q).await {
+                                Ok(LokiResult::Streams(entries)) => {
+                                    Ok(crate::sources::prometheus::QueryData::Logs { entries })
+                                }
+                                Ok(_) => Err(FetchError {
+                                    kind: FetchErrorKind::Api,
+                                    message: "a logs panel needs a log query ({selector} …), not a metric query".into(),
+                                }),
+                                Err(e) => Err(e),
+                            }
+                        }
+                    };
+                    let r = QueryResult { key: req.key, generation: req.generation, at_ms: now_ms(), outcome };
+                    let _ = tx.send(Action::Query(r));
+                });
+            }
+            Job::Logs { purpose, generation, query } => {
+                let loki = self.loki.clone();
+                let limit = self.loki_limit.clone();
+                self.tasks.spawn(async move {
+                    let outcome = match loki {
+                        Err(why) => Err(setup_error(&why)),
+                        Ok(c) => {
+                            let _permit = limit.acquire_owned().await;
+                            c.query_range(&query).await
+                        }
+                    };
+                    if let Err(e) = &outcome {
+                        tracing::debug!(?purpose, error = %e.message, "Loki query failed");
+                    }
+                    let _ = tx.send(Action::Logs(LogsResult { purpose, generation, at_ms: now_ms(), outcome }));
+                });
+            }
             Job::Query(req) => {
                 let client = self.client.clone();
                 let limit = self.limit.clone();
@@ -278,4 +396,32 @@ async fn write(ams: &[Am], op: &SilenceOp) -> Result<String, FetchError> {
         }
     }
     Err(last)
+}
+
+/// Tail events as actions, consecutive entries merged into one.
+fn merge_tail_events(batch: Vec<TailEvent>) -> Vec<TailData> {
+    let mut out: Vec<TailData> = Vec::new();
+    for ev in batch {
+        let data = match ev {
+            TailEvent::Connected { mode } => TailData::Connected {
+                polling: match mode {
+                    TailMode::Websocket => None,
+                    TailMode::Polling { reason } => Some(reason),
+                },
+            },
+            TailEvent::Entries { entries, dropped } => {
+                if let Some(TailData::Entries { entries: prev, dropped: d }) = out.last_mut() {
+                    prev.extend(entries);
+                    *d += dropped;
+                    continue;
+                }
+                TailData::Entries { entries, dropped }
+            }
+            TailEvent::Disconnected { error, retry_in } => {
+                TailData::Disconnected { error, retry_in_ms: retry_in.as_millis() as u64 }
+            }
+        };
+        out.push(data);
+    }
+    out
 }

@@ -26,6 +26,7 @@ pub struct Loaded {
     pub source: PromSource,
     pub alertmanagers: Vec<PromSource>,
     pub health: Vec<crate::config::HealthTarget>,
+    pub loki: Option<PromSource>,
     /// A CA to trust besides the web roots (the demo's generated one).
     pub extra_ca: Option<Vec<u8>>,
     pub theme: Theme,
@@ -51,16 +52,15 @@ impl std::error::Error for ConfigProblems {}
 
 /// The demo's config: the Mini Market profile, faster refreshes and shorter ranges so the scripted
 /// incident shows within a minute, pointed at the embedded servers.
-pub fn demo_config(
-    prometheus_url: &str,
-    alertmanager_urls: &[String],
-    health: &[config::HealthTarget],
-) -> anyhow::Result<Config> {
+pub fn demo_config(demo: &DemoHandle) -> anyhow::Result<Config> {
     let mut c = config::load_str("examples/minimarket.toml (embedded)", DEMO_PROFILE).map_err(ConfigProblems)?;
+    let health = demo_health(demo);
     for e in &mut c.environments {
-        e.prometheus.url = prometheus_url.to_string();
-        e.alertmanagers = alertmanager_urls.iter().map(PromSource::new).collect();
-        e.health = health.to_vec();
+        e.prometheus.url = demo.prometheus_url.clone();
+        e.alertmanagers = demo.alertmanager_urls.iter().map(PromSource::new).collect();
+        e.health = health.clone();
+        let headers = e.loki.take().map(|l| l.headers).unwrap_or_default();
+        e.loki = Some(PromSource { headers, ..PromSource::new(&demo.loki_url) });
     }
     c.alerts.refresh = config::Dur(Duration::from_secs(5));
     c.settings.health_interval = config::Dur(Duration::from_secs(5));
@@ -84,7 +84,7 @@ pub async fn load(common: &Common) -> anyhow::Result<Loaded> {
         let handle = crate::demo::start(DemoOptions { start_unix_ms: now_ms() - offset, frozen: false })
             .await
             .context("cannot start the demo's loopback servers")?;
-        (demo_config(&handle.prometheus_url, &handle.alertmanager_urls, &demo_health(&handle))?, Some(handle))
+        (demo_config(&handle)?, Some(handle))
     } else {
         let file = common.config.clone().unwrap_or_else(|| paths.config_file());
         if !file.exists() {
@@ -120,6 +120,7 @@ pub async fn load(common: &Common) -> anyhow::Result<Loaded> {
         source: env.prometheus,
         alertmanagers: env.alertmanagers,
         health: env.health,
+        loki: env.loki,
         extra_ca: demo.as_ref().map(|d| d.ca_pem.clone().into_bytes()),
         config,
         theme,
@@ -137,6 +138,14 @@ impl Loaded {
         let mut engine = Engine::new(state, PromClient::new(&self.source), self.source.max_in_flight);
         engine.fetcher.set_alertmanagers(self.alertmanagers.iter().map(AmClient::new).collect());
         engine.fetcher.set_health(health_checks(&self.health, self.extra_ca.as_deref()));
+        match self.loki.as_ref().map(crate::sources::loki::LokiClient::new) {
+            Some(Err(why)) => {
+                engine.state.logs.unavailable = Some(format!("Loki: {why}"));
+                engine.fetcher.set_loki(Err(why));
+            }
+            Some(Ok(c)) => engine.fetcher.set_loki(Ok(c)),
+            None => {}
+        }
         engine.keymap = self.keymap.clone();
         engine
     }

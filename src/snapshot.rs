@@ -14,18 +14,21 @@ use ratatui::Terminal;
 use std::fmt::Write;
 use std::time::Duration;
 
-/// Show `view`: `alerts`, `silences`, or a dashboard by name or number.
+/// Show `view`: `alerts`, `silences`, `health`, `logs`, or a dashboard by name or number.
 pub fn show_view(engine: &mut Engine, view: &str) -> Result<(), String> {
     match view.to_ascii_lowercase().as_str() {
         "alerts" => engine.state.page = crate::state::Page::Alerts,
         "health" => engine.state.page = crate::state::Page::Health,
+        "logs" => {
+            engine.handle(crate::action::Intent::LogsView.into());
+        }
         "silences" => {
             engine.state.page = crate::state::Page::Alerts;
             engine.state.alerts.silences_open = true;
         }
         _ => {
             engine.state.active =
-                find_view(engine, view).map_err(|e| format!("{e}; or `alerts`, `silences`, `health`"))?
+                find_view(engine, view).map_err(|e| format!("{e}; or `alerts`, `silences`, `health`, `logs`"))?
         }
     }
     Ok(())

@@ -15,8 +15,8 @@ use crate::state::{Page, Slot, State, StatusMsg};
 
 mod alerts;
 mod health;
+mod logs;
 use crate::ui::layout;
-pub use alerts::text_focus;
 use ratatui::layout::Rect;
 
 /// Smallest step asked of Prometheus, in seconds: below its usual scrape interval points repeat.
@@ -52,9 +52,15 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             alerts::apply_write(state, w);
             alerts::schedule(state)
         }
+        Action::Text { op } if logs::text_focus(state) => logs::on_text(state, op),
         Action::Text { op } => alerts::on_text(state, op),
         Action::Health(r) => {
             health::apply(state, r);
+            Vec::new()
+        }
+        Action::Logs(r) => logs::apply(state, r),
+        Action::Tail(u) => {
+            logs::apply_tail(state, u);
             Vec::new()
         }
         // Keys are turned into intents or text edits by the engine, which holds the keymap.
@@ -73,11 +79,29 @@ fn schedule_all(state: &mut State) -> Vec<Effect> {
     let mut out = schedule(state);
     out.extend(alerts::schedule(state));
     out.extend(health::schedule(state));
+    out.extend(logs::schedule(state));
     out
 }
 
+/// Whether a text field has the keyboard (keys are then text edits, not bindings).
+pub fn text_focus(state: &State) -> bool {
+    alerts::text_focus(state) || logs::text_focus(state)
+}
+
 fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
+    let was_logs = state.page == Page::Logs;
+    let mut out = on_intent_inner(state, intent);
+    if was_logs && state.page != Page::Logs {
+        out.extend(logs::left(state));
+    }
+    out
+}
+
+fn on_intent_inner(state: &mut State, intent: Intent) -> Vec<Effect> {
     state.dirty = true;
+    if let Some(effects) = logs::on_intent(state, intent) {
+        return effects;
+    }
     if let Some(effects) = alerts::on_intent(state, intent) {
         return effects;
     }
@@ -123,6 +147,9 @@ fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
             if !state.health.targets.is_empty() {
                 tabs.push(Page::Health);
             }
+            if state.logs.unavailable.is_none() {
+                tabs.push(Page::Logs);
+            }
             let first_dash = tabs.len();
             let tab = match state.page {
                 Page::Dashboards => first_dash + state.active,
@@ -131,7 +158,9 @@ fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
             let total = first_dash + n;
             let step = if intent == Intent::NextDashboard { 1 } else { total - 1 };
             let to = (tab + step) % total;
-            if to < first_dash {
+            if to < first_dash && tabs[to] == Page::Logs {
+                return logs::enter(state);
+            } else if to < first_dash {
                 state.page = tabs[to];
             } else {
                 switch_dashboard(state, to - first_dash);
@@ -243,11 +272,14 @@ pub fn schedule(state: &mut State) -> Vec<Effect> {
             q.in_flight = Some(generation);
             q.issued = generation;
             let key = QueryKey { dashboard: di, panel: pi, target: ti };
-            let range = spec.kind.needs_range().then(|| range_params(now_s, range, chart_cells, MIN_STEP_S));
+            let logs = spec.kind == crate::config::PanelKind::Logs;
+            let range = (spec.kind.needs_range() || logs).then(|| range_params(now_s, range, chart_cells, MIN_STEP_S));
+            let logs = logs.then_some(state.logs.settings.panel_lines);
             out.push(Effect::Fetch(FetchRequest {
                 key,
                 generation,
                 expr: spec.queries[ti].expr.clone(),
+                logs,
                 range,
                 time: state.now_ms as f64 / 1000.0,
             }));
@@ -331,3 +363,5 @@ mod tests;
 mod tests_alerts;
 #[cfg(test)]
 mod tests_health;
+#[cfg(test)]
+mod tests_logs;

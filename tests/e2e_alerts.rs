@@ -15,6 +15,7 @@ use centinela::sources::alertmanager::AmClient;
 use centinela::sources::prometheus::PromClient;
 use centinela::state::{Page, State};
 use common::alertmanager::RealAlertmanager;
+use common::drive;
 use common::prometheus::{fast_rules, scrape_configs, RealPrometheus};
 use std::time::Duration;
 
@@ -60,21 +61,6 @@ fn snapshot(cfg: &std::path::Path, home: &tempfile::TempDir) -> String {
 }
 
 /// Run the engine until `done` holds or `secs` pass, ticking every 500 ms.
-async fn drive(engine: &mut Engine, secs: u64, done: impl Fn(&State) -> bool) -> bool {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    while tokio::time::Instant::now() < deadline {
-        engine.handle(Action::Tick { now_ms: centinela::poll::now_ms() });
-        let tick = tokio::time::Instant::now() + Duration::from_millis(500);
-        while let Ok(Some(a)) = tokio::time::timeout_at(tick, engine.rx.recv()).await {
-            engine.handle(a);
-        }
-        if done(&engine.state) {
-            return true;
-        }
-    }
-    false
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_incident_shows_and_is_acknowledged_and_silences_work_against_the_real_stack() {
     // The scripted incident starts 30 s in: agente_negocio errors at once and is down 5 s later.

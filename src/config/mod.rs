@@ -6,9 +6,11 @@
 
 mod health;
 mod load;
+mod logs;
 mod validate;
 
 pub use health::{BasicAuth, HealthMap, HealthTarget};
+pub use logs::{LogPivot, LogsSettings};
 
 pub use load::{load_file, load_str, Problem};
 
@@ -63,6 +65,9 @@ pub struct Config {
     /// The alerts view: severities, grouping, silences.
     #[serde(default)]
     pub alerts: AlertsSettings,
+    /// The logs view: buffer size, default query, lookback.
+    #[serde(default)]
+    pub logs: LogsSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -118,6 +123,11 @@ pub struct Environment {
     /// The services' own health endpoints, checked directly.
     #[serde(default, rename = "health")]
     pub health: Vec<HealthTarget>,
+    /// Loki (the same keys as `prometheus`; multi-tenant Loki wants `headers = { "X-Scope-OrgID" = "…" }`).
+    pub loki: Option<PromSource>,
+    /// How alert, health-target and series labels become a log query.
+    #[serde(default)]
+    pub log_pivot: LogPivot,
 }
 
 /// A Prometheus-compatible HTTP API (Prometheus, Thanos, Mimir, VictoriaMetrics).
@@ -272,6 +282,8 @@ pub enum PanelKind {
     Table,
     /// One bar per series (what Grafana draws as a pie chart).
     Bar,
+    /// The newest log lines of a LogQL query (from the environment's Loki).
+    Logs,
 }
 
 impl PanelKind {

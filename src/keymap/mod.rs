@@ -16,6 +16,7 @@ pub enum Context {
     Alerts,
     Silences,
     Health,
+    Logs,
 }
 
 /// The sections a keymap file may have, in help order.
@@ -25,6 +26,7 @@ pub const SECTIONS: &[(&str, Context)] = &[
     ("alerts", Context::Alerts),
     ("silences", Context::Silences),
     ("health", Context::Health),
+    ("logs", Context::Logs),
 ];
 
 impl Context {

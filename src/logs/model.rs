@@ -2,11 +2,12 @@
 //! categorized labels) stop at the client; everything past it sees [`LogEntry`] values in time order.
 
 use crate::sources::prometheus::{Labels, Sample, Series};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// One log line.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LogEntry {
     /// Unix time in nanoseconds (Loki's resolution).
     pub ts_ns: i64,
@@ -52,7 +53,8 @@ pub struct RangeQuery {
 }
 
 /// A decoded Loki query answer.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LokiResult {
     /// Log lines from every stream merged into one list, oldest first (ties keep Loki's stream
     /// order), whatever `direction` the query used.

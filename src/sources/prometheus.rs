@@ -33,10 +33,24 @@ pub struct Sample {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum QueryData {
-    Vector { samples: Vec<Sample> },
-    Matrix { series: Vec<Series> },
-    Scalar { t: f64, v: f64 },
-    String { t: f64, v: String },
+    Vector {
+        samples: Vec<Sample>,
+    },
+    Matrix {
+        series: Vec<Series>,
+    },
+    Scalar {
+        t: f64,
+        v: f64,
+    },
+    String {
+        t: f64,
+        v: String,
+    },
+    /// Log lines (a `logs` panel's LogQL query, read from Loki), oldest first.
+    Logs {
+        entries: Vec<crate::logs::LogEntry>,
+    },
 }
 
 impl QueryData {
@@ -46,6 +60,7 @@ impl QueryData {
             QueryData::Vector { samples } => samples.is_empty(),
             QueryData::Matrix { series } => series.iter().all(|s| s.points.is_empty()),
             QueryData::Scalar { .. } | QueryData::String { .. } => false,
+            QueryData::Logs { entries } => entries.is_empty(),
         }
     }
 }

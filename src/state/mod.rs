@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod health;
+pub mod logs;
 pub mod text;
 
 use crate::action::{FetchError, QueryKey};
@@ -103,6 +104,7 @@ pub enum Page {
     Dashboards,
     Alerts,
     Health,
+    Logs,
 }
 
 #[derive(Debug, Clone)]
@@ -110,6 +112,9 @@ pub struct State {
     pub page: Page,
     pub alerts: alerts::AlertsState,
     pub health: health::HealthState,
+    pub logs: logs::LogsState,
+    /// How labels become a log query in this environment.
+    pub log_pivot: crate::config::LogPivot,
     pub now_ms: i64,
     pub width: u16,
     pub height: u16,
@@ -156,10 +161,18 @@ impl State {
         let env = config.environments.iter().find(|e| e.name == env_name);
         let am_names = env.map(|e| e.alertmanagers.iter().map(|a| host_port(&a.url)).collect()).unwrap_or_default();
         let targets = env.map(|e| e.health.as_slice()).unwrap_or_default();
+        let no_loki = match env {
+            Some(e) if e.loki.is_some() => None,
+            _ => Some(format!(
+                "environment `{env_name}` has no Loki: add `loki = {{ url = \"http://loki:3100\" }}` to it in the config"
+            )),
+        };
         State {
             page: Page::Dashboards,
             alerts: alerts::AlertsState::new(config.alerts.clone(), am_names, config.settings.read_only),
             health: health::HealthState::new(targets, config.settings.health_interval.0.as_millis() as i64),
+            logs: logs::LogsState::new(config.logs.clone(), no_loki),
+            log_pivot: env.map(|e| e.log_pivot.clone()).unwrap_or_default(),
             now_ms,
             width: 160,
             height: 48,
@@ -200,6 +213,7 @@ impl State {
             Page::Alerts if self.alerts.silences_open => Context::Silences,
             Page::Alerts => Context::Alerts,
             Page::Health => Context::Health,
+            Page::Logs => Context::Logs,
         }
     }
 
@@ -208,6 +222,11 @@ impl State {
         match self.page {
             Page::Alerts => return self.alerts.settled(),
             Page::Health => return self.health.settled() && self.alerts.prom_build.answered,
+            Page::Logs => {
+                let l = &self.logs;
+                let volume = l.volume_req.at_ms > 0 || l.volume_req.error.is_some() || l.lines.error.is_some();
+                return l.unavailable.is_some() || (l.lines.at_ms > 0 && volume);
+            }
             Page::Dashboards => {}
         }
         self.dash().panels.iter().all(|p| p.queries.iter().all(|q| !matches!(q.slot, Slot::Loading)))

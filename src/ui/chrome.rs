@@ -54,6 +54,7 @@ pub fn header(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let counts_w: usize = counts_full.iter().map(|s| s.width()).sum();
     let full: usize = " a Alerts ".len()
         + if state.health.targets.is_empty() { 0 } else { " H Health ".len() }
+        + if state.logs.unavailable.is_some() { 0 } else { " L Logs ".len() }
         + state
             .dashboards
             .iter()
@@ -73,6 +74,11 @@ pub fn header(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if !state.health.targets.is_empty() || on_health {
         let label = if compact && !on_health { " H " } else { " H Health " };
         spans.push(Span::styled(label, if on_health { theme.style(Role::TabActive) } else { theme.style(Role::Tab) }));
+    }
+    let on_logs = state.page == Page::Logs;
+    if state.logs.unavailable.is_none() || on_logs {
+        let label = if compact && !on_logs { " L " } else { " L Logs " };
+        spans.push(Span::styled(label, if on_logs { theme.style(Role::TabActive) } else { theme.style(Role::Tab) }));
     }
     for (i, d) in state.dashboards.iter().enumerate() {
         let active = state.page == Page::Dashboards && i == state.active;
@@ -181,6 +187,7 @@ fn hints(keymap: &Keymap, state: &State) -> String {
             (Intent::Silence, "silence"),
             (Intent::Acknowledge, "ack"),
             (Intent::SilencesView, "silences"),
+            (Intent::ShowLogs, "logs"),
             (Intent::ToggleFullscreen, "detail"),
             (Intent::AlertsView, "dashboards"),
             (Intent::ToggleHelp, "help"),
@@ -189,10 +196,24 @@ fn hints(keymap: &Keymap, state: &State) -> String {
         Context::Health => &[
             (Intent::SelectNext, "next"),
             (Intent::Refresh, "check now"),
+            (Intent::ShowLogs, "logs"),
             (Intent::HealthView, "dashboards"),
             (Intent::AlertsView, "alerts"),
             (Intent::ToggleHelp, "help"),
             (Intent::Quit, "quit"),
+        ],
+        Context::Logs if state.logs.typing() => {
+            return " enter run · esc cancel · ↑↓ earlier queries · ctrl-u clear".into()
+        }
+        Context::Logs => &[
+            (Intent::EditQuery, "query"),
+            (Intent::Search, "search"),
+            (Intent::ToggleFollow, "follow"),
+            (Intent::TogglePause, "pause"),
+            (Intent::ToggleWrap, "wrap"),
+            (Intent::ShowDetail, "detail"),
+            (Intent::LogsView, "back"),
+            (Intent::ToggleHelp, "help"),
         ],
         Context::Silences => &[
             (Intent::ExpireSilence, "expire"),

@@ -33,7 +33,10 @@ fn applies(intent: Intent, ctx: Context) -> bool {
     use Intent::*;
     let dashboard_only =
         matches!(intent, FocusLeft | FocusRight | FocusUp | FocusDown | FocusNext | FocusPrev | ZoomIn | ZoomOut);
-    !(dashboard_only && matches!(ctx, Context::Alerts | Context::Silences))
+    let list_view = matches!(ctx, Context::Alerts | Context::Silences | Context::Logs | Context::Health);
+    // Full screen is the alerts view's detail pane too; the health and logs views have none.
+    let no_fullscreen = intent == ToggleFullscreen && matches!(ctx, Context::Logs | Context::Health);
+    !(dashboard_only && list_view || no_fullscreen)
 }
 
 /// The `[global]` rows that work in `ctx`: keys the view's own section takes are left out.

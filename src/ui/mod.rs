@@ -11,6 +11,7 @@ pub mod gauge;
 pub mod health;
 pub mod help;
 pub mod layout;
+pub mod logs;
 pub mod panel;
 pub mod series;
 pub mod silences;
@@ -33,6 +34,8 @@ pub fn render(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
         alerts::draw(f, screen.body, state, theme);
     } else if state.page == crate::state::Page::Health {
         health::draw(f, screen.body, state, theme);
+    } else if state.page == crate::state::Page::Logs {
+        logs::draw(f, screen.body, state, theme);
     } else if state.fullscreen {
         let i = dash.focus.min(dash.spec.panels.len().saturating_sub(1));
         if let (Some(spec), Some(ps)) = (dash.spec.panels.get(i), dash.panels.get(i)) {

@@ -64,6 +64,9 @@ pub fn draw(f: &mut Frame, area: Rect, spec: &Panel, ps: &PanelState, state: &St
         return;
     }
 
+    if spec.kind == PanelKind::Logs {
+        return logs_panel(f, inner, ps, state, theme);
+    }
     let all = series::collect(spec, ps);
     let error = ps.error();
     let mut content = inner;
@@ -101,7 +104,46 @@ pub fn draw(f: &mut Frame, area: Rect, spec: &Panel, ps: &PanelState, state: &St
         PanelKind::Gauge => super::gauge::draw(f, content, spec, &all, theme),
         PanelKind::Table => super::table::draw(f, content, spec, &all, theme),
         PanelKind::Bar => super::bar::draw(f, content, spec, &all, theme),
+        PanelKind::Logs => {}
     }
+}
+
+/// A `logs` panel: its lines (every query's, merged by time), or why there are none.
+fn logs_panel(f: &mut Frame, area: Rect, ps: &PanelState, state: &State, theme: &Theme) {
+    let mut entries: Vec<crate::logs::LogEntry> = Vec::new();
+    for q in &ps.queries {
+        if let Some((crate::sources::prometheus::QueryData::Logs { entries: e }, _)) = q.slot.data() {
+            entries.extend(e.iter().cloned());
+        }
+    }
+    entries.sort_by_key(|e| e.ts_ns);
+    let mut list = area;
+    if let Some(e) = ps.error() {
+        let line = Rect { y: area.y + area.height - 1, height: 1, ..area };
+        list.height -= 1;
+        f.render_widget(
+            Paragraph::new(Span::styled(
+                sanitize_trunc(&format!("✖ {}", e.message), line.width as usize),
+                theme.style(Role::Critical),
+            )),
+            line,
+        );
+    }
+    if entries.is_empty() {
+        let text = if ps.loading() {
+            "loading…"
+        } else if ps.error().is_some() {
+            ""
+        } else {
+            "no log lines"
+        };
+        f.render_widget(
+            Paragraph::new(Span::styled(text, theme.style(Role::Muted))).alignment(Alignment::Center),
+            list,
+        );
+        return;
+    }
+    super::logs::panel(f, list, &entries, state, theme);
 }
 
 /// The style of a value: its threshold role, or plain text when the panel has no thresholds.

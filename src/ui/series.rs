@@ -90,6 +90,8 @@ pub fn collect<'a>(spec: &Panel, state: &'a PanelState) -> Vec<Named<'a>> {
             QueryData::String { t, v } => {
                 out.push(Named { name: sanitize(v).into_owned(), points: Cow::Owned(vec![(*t, f64::NAN)]) })
             }
+            // Drawn by the logs panel, not as series.
+            QueryData::Logs { .. } => {}
         }
     }
     out

@@ -54,7 +54,9 @@ pub fn fill_dashboard(state: &mut State, d: usize) {
         for (t, q) in panel.queries.iter().enumerate() {
             let seed = d * 100 + p * 10 + t;
             let sets = label_sets(&q.expr, q.legend.as_deref());
-            let data = if panel.kind.needs_range() {
+            let data = if panel.kind == centinela::config::PanelKind::Logs {
+                QueryData::Logs { entries: audit_lines(seed, now_s) }
+            } else if panel.kind.needs_range() {
                 let series = sets
                     .into_iter()
                     .enumerate()
@@ -82,6 +84,31 @@ pub fn fill_dashboard(state: &mut State, d: usize) {
             update(state, Action::Query(QueryResult { key, generation, at_ms: NOW_MS - 4_000, outcome: Ok(data) }));
         }
     }
+}
+
+/// Audit-log lines as the security dashboard's logs panel gets them (JSON, one a minute).
+pub fn audit_lines(seed: usize, now_s: f64) -> Vec<centinela::logs::LogEntry> {
+    let labels = std::sync::Arc::new(Labels::from([
+        ("job".to_string(), "audit_logs".to_string()),
+        ("service".to_string(), "agente_negocio".to_string()),
+    ]));
+    let kinds = ["FAILED_AUTHENTICATION", "SENSITIVE_DATA_READ", "ENCRYPTION_FAILURE"];
+    (0..12)
+        .map(|i| {
+            let kind = kinds[(seed + i) % 3];
+            let status = if kind == "SENSITIVE_DATA_READ" { "SUCCESS" } else { "FAILURE" };
+            centinela::logs::LogEntry {
+                ts_ns: ((now_s - 60.0 * (12 - i) as f64) * 1e9) as i64,
+                labels: labels.clone(),
+                fields: None,
+                line: format!(
+                    r#"{{"timestamp":"t","level":"{}","event_type":"{kind}","user_id":"user_{}","status":"{status}"}}"#,
+                    if status == "FAILURE" { "WARNING" } else { "INFO" },
+                    (seed + i * 7) % 12
+                ),
+            }
+        })
+        .collect()
 }
 
 /// A state showing dashboard `d` of the profile at `w`×`h`, every panel filled with fixed data.
@@ -112,4 +139,20 @@ pub fn find(buf: &ratatui::buffer::Buffer, needle: &str) -> Option<(u16, u16)> {
         }
     }
     None
+}
+
+/// Run `engine` against live backends (ticks every 500 ms) until `done` holds or `secs` pass.
+pub async fn drive(engine: &mut centinela::engine::Engine, secs: u64, done: impl Fn(&State) -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while tokio::time::Instant::now() < deadline {
+        engine.handle(Action::Tick { now_ms: centinela::poll::now_ms() });
+        let tick = tokio::time::Instant::now() + std::time::Duration::from_millis(500);
+        while let Ok(Some(a)) = tokio::time::timeout_at(tick, engine.rx.recv()).await {
+            engine.handle(a);
+        }
+        if done(&engine.state) {
+            return true;
+        }
+    }
+    false
 }
