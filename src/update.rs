@@ -352,6 +352,10 @@ fn tick_signature(state: &State) -> u64 {
     }
     state.status.is_some().hash(&mut h);
     state.page.hash(&mut h);
+    // The logs view counts down to the tail's next reconnection attempt.
+    if let (Page::Logs, crate::state::logs::TailStatus::Retrying { retry_at_ms, .. }) = (state.page, &state.logs.tail) {
+        ((retry_at_ms - state.now_ms).max(0) / 1000).hash(&mut h);
+    }
     // New alerts are highlighted for a minute.
     state.alerts.new_at.values().filter(|t| state.now_ms - **t < 60_000).count().hash(&mut h);
     h.finish()

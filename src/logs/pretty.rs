@@ -24,6 +24,41 @@ const TIME_KEYS: &[&str] = &["timestamp", "time", "ts", "@timestamp", "t"];
 const LEVEL_KEYS: &[&str] = &["level", "severity", "lvl", "log_level", "loglevel"];
 const MESSAGE_KEYS: &[&str] = &["message", "msg", "error", "err", "event"];
 
+/// A structured line (JSON object or logfmt) as one readable row: the message first, then the other
+/// fields, without the time and level the list already shows. `None` for other lines.
+pub fn compact(line: &str) -> Option<String> {
+    compact_json(line).or_else(|| compact_logfmt(line))
+}
+
+fn push_field(out: &mut String, k: &str, v: &str) {
+    if !out.is_empty() {
+        out.push_str("  ");
+    }
+    if v.contains(char::is_whitespace) || v.is_empty() {
+        out.push_str(&format!("{k}={v:?}"));
+    } else {
+        out.push_str(&format!("{k}={v}"));
+    }
+}
+
+/// A logfmt line (every token a `key=value` pair, with a time, level or message key) compacted.
+pub fn compact_logfmt(line: &str) -> Option<String> {
+    let (pairs, rest) = parse_logfmt(line);
+    let known = |k: &str| TIME_KEYS.contains(&k) || LEVEL_KEYS.contains(&k) || MESSAGE_KEYS.contains(&k);
+    if pairs.len() < 2 || !rest.trim().is_empty() || !pairs.iter().any(|(k, _)| known(k)) {
+        return None;
+    }
+    let msg = pairs.iter().find(|(k, _)| MESSAGE_KEYS.contains(&k.as_str()));
+    let mut out = msg.map(|(_, v)| v.clone()).unwrap_or_default();
+    for (k, v) in &pairs {
+        if Some(k) == msg.map(|(k, _)| k) || TIME_KEYS.contains(&k.as_str()) || LEVEL_KEYS.contains(&k.as_str()) {
+            continue;
+        }
+        push_field(&mut out, k, v);
+    }
+    Some(out)
+}
+
 /// A JSON object line as one readable row: its message first, then the other fields as `key=value`
 /// (time and level are dropped: the list shows them). `None` when the line is not a JSON object.
 pub fn compact_json(line: &str) -> Option<String> {
@@ -42,21 +77,18 @@ pub fn compact_json(line: &str) -> Option<String> {
         if Some(&k.as_str()) == msg_key || TIME_KEYS.contains(&k.as_str()) || LEVEL_KEYS.contains(&k.as_str()) {
             continue;
         }
-        if !out.is_empty() {
-            out.push_str("  ");
-        }
-        let v = text(v);
-        if v.contains(char::is_whitespace) || v.is_empty() {
-            out.push_str(&format!("{k}={v:?}"));
-        } else {
-            out.push_str(&format!("{k}={v}"));
-        }
+        push_field(&mut out, k, &text(v));
     }
     Some(out)
 }
 
 /// Parse logfmt pairs (`k=v`, `k="quoted \" value"`); stops at the first token that is not a pair.
 pub fn logfmt(s: &str) -> Vec<(String, String)> {
+    parse_logfmt(s).0
+}
+
+/// The pairs, and what is left from the first token that is not a pair.
+fn parse_logfmt(s: &str) -> (Vec<(String, String)>, &str) {
     let mut out = Vec::new();
     let mut rest = s.trim_start();
     while !rest.is_empty() {
@@ -96,7 +128,7 @@ pub fn logfmt(s: &str) -> Vec<(String, String)> {
         out.push((key.to_string(), value));
         rest = next.trim_start();
     }
-    out
+    (out, rest)
 }
 
 #[cfg(test)]
@@ -122,6 +154,15 @@ mod tests {
         assert_eq!(compact_json("level=info msg=x"), None);
         assert_eq!(compact_json("{not json"), None);
         assert_eq!(compact_json("[1,2]"), None);
+    }
+
+    #[test]
+    fn logfmt_lines_read_message_first() {
+        let l = r#"ts=2026-11-23T15:27:25Z level=error msg="upstream agente_negocio unreachable" err="dial tcp: refused" status=502"#;
+        assert_eq!(compact(l).unwrap(), r#"upstream agente_negocio unreachable  err="dial tcp: refused"  status=502"#);
+        assert_eq!(compact("GET /api a=b c=d"), None, "not every token is a pair");
+        assert_eq!(compact("level=info msg=x and free text"), None, "nothing is dropped");
+        assert_eq!(compact("a=1 b=2"), None, "no time, level or message: left as it is");
     }
 
     #[test]

@@ -225,7 +225,8 @@ impl State {
             Page::Logs => {
                 let l = &self.logs;
                 let volume = l.volume_req.at_ms > 0 || l.volume_req.error.is_some() || l.lines.error.is_some();
-                return l.unavailable.is_some() || (l.lines.at_ms > 0 && volume);
+                let tail = l.tail != logs::TailStatus::Connecting;
+                return l.unavailable.is_some() || (l.lines.at_ms > 0 && volume && tail);
             }
             Page::Dashboards => {}
         }

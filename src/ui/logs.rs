@@ -119,7 +119,7 @@ fn line_rows<'a>(l: &LogLine, width: usize, st: &LineStyle, theme: &Theme, max_r
     let room = width.saturating_sub(prefix_w).max(1);
     // Only what can be shown is sanitised and measured: a 1 MB line costs a screenful.
     let limit = room * max_rows.max(1) * 4 + 16;
-    let compact = if st.raw { None } else { crate::logs::pretty::compact_json(&l.entry.line) };
+    let compact = if st.raw { None } else { crate::logs::pretty::compact(&l.entry.line) };
     let shown = compact.as_deref().unwrap_or(&l.entry.line);
     let text = sanitize(&shown[..floor(shown, limit)]);
     let text_style = if l.level >= Level::Error { theme.style(role) } else { theme.style(Role::Text) };
@@ -263,38 +263,42 @@ fn volume(f: &mut Frame, area: Rect, l: &LogsState, theme: &Theme) {
         })
         .collect();
     let legend_w: usize = legend.iter().map(|s| s.width()).sum::<usize>() + 1;
-    let chart_w = (area.width as usize).saturating_sub(legend_w + 1).max(1);
+    const LABEL_W: usize = 5;
+    let ncols = (area.width as usize).saturating_sub(legend_w + LABEL_W).max(1);
     let n = v.times.len();
     if n == 0 {
         return;
     }
-    // One column per bucket stretched over the width, or several buckets summed into one column.
-    let ncols = chart_w;
-    let mut cols = vec![(0.0f64, Level::Unknown); ncols];
-    for (c, slot) in cols.iter_mut().enumerate() {
+    // Per column: warnings and worse (the most severe level present colours it), and all lines. Each
+    // row has its own scale, so a handful of errors shows beside thousands of info lines. One column
+    // per bucket stretched over the width, or the mean of the buckets a column covers.
+    let mut problems = vec![(0.0f64, Level::Unknown); ncols];
+    let mut all = vec![0.0f64; ncols];
+    for c in 0..ncols {
         let (from, to) = (c * n / ncols, ((c + 1) * n / ncols).max(c * n / ncols + 1).min(n));
         for (lv, counts) in &v.counts {
-            let sum: f64 = counts[from..to].iter().sum();
-            slot.0 += sum;
-            if sum > 0.0 && *lv > slot.1 {
-                slot.1 = *lv;
+            let mean = counts[from..to].iter().sum::<f64>() / (to - from) as f64;
+            all[c] += mean;
+            if *lv >= Level::Warn {
+                problems[c].0 += mean;
+                if mean > 0.0 && *lv > problems[c].1 {
+                    problems[c].1 = *lv;
+                }
             }
         }
     }
-    let max = cols.iter().map(|c| c.0).fold(0.0, f64::max);
     const BARS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    let mut top = vec![Span::raw(" ")];
-    let mut low = vec![Span::raw(" ")];
-    for (count, lv) in &cols {
-        let eighths = if max > 0.0 { ((count / max) * 16.0).round() as usize } else { 0 };
-        let eighths = if *count > 0.0 { eighths.max(1) } else { 0 };
-        let style = theme.style(level_role(*lv));
-        low.push(Span::styled(BARS[eighths.min(8)].to_string(), style));
-        top.push(Span::styled(BARS[eighths.saturating_sub(8).min(8)].to_string(), style));
-    }
-    let pad = (area.width as usize).saturating_sub(ncols + 1 + legend_w);
-    top.push(Span::raw(" ".repeat(pad + legend_w)));
-    low.push(Span::raw(" ".repeat(pad)));
+    let bar = |v: f64, max: f64| {
+        let eighths = if max > 0.0 { ((v / max) * 8.0).round() as usize } else { 0 };
+        BARS[if v > 0.0 { eighths.clamp(1, 8) } else { 0 }].to_string()
+    };
+    let pmax = problems.iter().map(|c| c.0).fold(0.0, f64::max);
+    let amax = all.iter().copied().fold(0.0, f64::max);
+    let mut top = vec![Span::styled(" warn", theme.style(Role::Muted))];
+    top.extend(problems.iter().map(|(v, lv)| Span::styled(bar(*v, pmax), theme.style(level_role(*lv)))));
+    let mut low = vec![Span::styled(" all ", theme.style(Role::Muted))];
+    low.extend(all.iter().map(|v| Span::styled(bar(*v, amax), theme.style(Role::Info))));
+    top.push(Span::raw(" ".repeat(legend_w)));
     low.extend(legend);
     f.render_widget(Paragraph::new(vec![Line::from(top), Line::from(low)]), area);
 }

@@ -255,3 +255,37 @@ fn without_loki_the_view_says_how_to_add_it() {
     let f = fetches(&eff);
     assert_eq!(f[0].2.expr, r#"{service="ml_service", environment="production"}"#);
 }
+
+#[test]
+fn a_lost_tail_says_when_it_retries_and_recovers_by_itself() {
+    let mut s = state();
+    update(&mut s, Intent::LogsView.into());
+    answer_lines(&mut s, Ok(LokiResult::Streams(entries(T0, 3, "ok"))));
+    let g = s.logs.tail_generation;
+    let error =
+        FetchError { kind: FetchErrorKind::Connect, message: "Loki at http://loki:3100/ is unreachable".into() };
+    update(
+        &mut s,
+        Action::Tail(TailUpdate {
+            generation: g,
+            at_ms: T0,
+            data: TailData::Disconnected { error, retry_in_ms: 4_000 },
+        }),
+    );
+    assert!(matches!(s.logs.tail, TailStatus::Retrying { retry_at_ms, .. } if retry_at_ms == T0 + 4_000));
+    // The countdown redraws on ticks (the tick signature changes with it).
+    s.dirty = false;
+    update(&mut s, Action::Tick { now_ms: T0 + 1_500 });
+    assert!(s.dirty);
+    // Lines arriving again mean the tail is back.
+    update(
+        &mut s,
+        Action::Tail(TailUpdate {
+            generation: g,
+            at_ms: T0,
+            data: TailData::Entries { entries: entries(T0 + 10, 1, "back"), dropped: 0 },
+        }),
+    );
+    assert_eq!(s.logs.tail, TailStatus::Live);
+    assert_eq!(s.logs.buffer.len(), 4);
+}
