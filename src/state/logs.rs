@@ -91,6 +91,8 @@ pub struct LogsState {
     pub lines: Request,
     pub volume_req: Request,
     pub volume: Option<Volume>,
+    /// The time axis of the volume query in flight: start, end and step (unix seconds).
+    pub volume_axis: (i64, i64, i64),
     /// The page to go back to.
     pub back_to: Page,
     /// Lines Loki's tail reported as dropped (it could not keep up).
@@ -126,6 +128,7 @@ impl LogsState {
             lines: Request::default(),
             volume_req: Request::default(),
             volume: None,
+            volume_axis: (0, 0, 1),
             back_to: Page::Dashboards,
             tail_dropped: 0,
         }

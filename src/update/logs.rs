@@ -159,6 +159,7 @@ pub fn schedule(state: &mut State) -> Vec<Effect> {
         let expr = pivot::volume_query(&l.query, step_s);
         let g = gen(state);
         let l = &mut state.logs;
+        l.volume_axis = (l.start_ms / 1000, end / 1000, step_s);
         l.volume_req.issued = g;
         l.volume_req.in_flight = true;
         l.volume_req.next_due_ms = now + l.settings.volume_refresh.0.as_millis() as i64;
@@ -216,7 +217,7 @@ pub fn apply(state: &mut State, r: LogsResult) -> Vec<Effect> {
         }
         (LogsPurpose::Volume, Ok(LokiResult::Matrix(series))) => {
             l.volume_req.error = None;
-            l.volume = Some(volume(&series, r.at_ms));
+            l.volume = Some(volume(&series, l.volume_axis, r.at_ms));
         }
         (LogsPurpose::Volume, Ok(_)) => {}
         (LogsPurpose::Volume, Err(e)) => l.volume_req.error = Some(e),
@@ -224,11 +225,12 @@ pub fn apply(state: &mut State, r: LogsResult) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Bucket a `sum by (level, detected_level)` matrix into counts per level on one time axis.
-fn volume(series: &[crate::sources::prometheus::Series], at_ms: i64) -> Volume {
-    let mut times: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).collect();
-    times.sort_by(f64::total_cmp);
-    times.dedup();
+/// Bucket a `sum by (level, detected_level)` matrix into counts per level on the query's whole time
+/// axis (Loki leaves empty steps out; they are zeros here, so quiet stretches show as quiet).
+fn volume(series: &[crate::sources::prometheus::Series], (start, end, step): (i64, i64, i64), at_ms: i64) -> Volume {
+    let step = step.max(1);
+    let n = (((end - start).max(0) / step) + 1).min(10_000) as usize;
+    let times: Vec<f64> = (0..n).map(|i| (start + i as i64 * step) as f64).collect();
     let mut counts: Vec<(Level, Vec<f64>)> = Vec::new();
     for s in series {
         let name = s.labels.get("level").or_else(|| s.labels.get("detected_level")).map(String::as_str).unwrap_or("");
@@ -241,10 +243,9 @@ fn volume(series: &[crate::sources::prometheus::Series], at_ms: i64) -> Volume {
             }
         };
         for (t, v) in &s.points {
-            if let Ok(i) = times.binary_search_by(|x| x.total_cmp(t)) {
-                if v.is_finite() {
-                    counts[row].1[i] += v;
-                }
+            let i = ((t - start as f64) / step as f64).round();
+            if (0.0..n as f64).contains(&i) && v.is_finite() {
+                counts[row].1[i as usize] += v;
             }
         }
     }

@@ -6,6 +6,7 @@ use crate::action::{AlertFeed, AlertsData, AlertsResult, FetchError, FetchErrorK
 use crate::action::{TailData, TailUpdate, TextOp};
 use crate::alerts::model::{Alert, AmState, Labels};
 use crate::config::load_str;
+use crate::logs::level::Level;
 use crate::logs::{LogEntry, LokiResult};
 use crate::state::logs::TailStatus;
 use crate::state::State;
@@ -288,4 +289,27 @@ fn a_lost_tail_says_when_it_retries_and_recovers_by_itself() {
     );
     assert_eq!(s.logs.tail, TailStatus::Live);
     assert_eq!(s.logs.buffer.len(), 4);
+}
+
+#[test]
+fn the_volume_spans_the_whole_range_with_quiet_steps_as_zeros() {
+    use crate::sources::prometheus::Series;
+    let mut s = state();
+    update(&mut s, Intent::LogsView.into());
+    let (start, end, step) = s.logs.volume_axis;
+    assert_eq!(step, 60, "an hour in about 60 buckets");
+    let n = ((end - start) / step + 1) as usize;
+    // Loki leaves empty steps out: two steps with errors, an hour apart.
+    let series = vec![Series {
+        labels: Labels::from([("level".to_string(), "error".to_string())]),
+        points: vec![(start as f64, 3.0), ((start + 59 * step) as f64, 7.0)],
+    }];
+    let generation = s.logs.volume_req.issued;
+    let outcome = Ok(LokiResult::Matrix(series));
+    update(&mut s, Action::Logs(LogsResult { purpose: LogsPurpose::Volume, generation, at_ms: T0, outcome }));
+    let v = s.logs.volume.as_ref().unwrap();
+    assert_eq!(v.times.len(), n);
+    let errors = &v.counts.iter().find(|(l, _)| *l == Level::Error).unwrap().1;
+    assert_eq!((errors[0], errors[1], errors[59]), (3.0, 0.0, 7.0));
+    assert_eq!(v.total(Level::Error), 10.0);
 }
