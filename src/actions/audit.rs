@@ -19,8 +19,9 @@
 //! ```
 //!
 //! The fields are always all present, in this order (see [`Record`] and [`Entry`]); `command` is the
-//! expanded argv, or `{"method","url","headers":[[name,value],…]}` for an HTTP request. The log itself
-//! adds one event, `recovered`, after a torn write (below).
+//! expanded argv, or `{"method","url","headers":[[name,value],…]}` for an HTTP request, with secrets
+//! replaced by `<redacted>` (see [`redact`]). The log itself adds one event, `recovered`, after a torn
+//! write (below).
 //!
 //! # The chain
 //!
@@ -71,6 +72,7 @@
 mod log;
 mod origin;
 mod record;
+mod redact;
 mod verify;
 
 #[cfg(test)]
@@ -83,6 +85,7 @@ mod tests_tamper;
 pub use log::{AuditError, AuditLog, Recovery};
 pub use origin::{new_attempt_id, Origin};
 pub use record::{AuditCommand, Confirmation, Entry, Event, Record};
+pub use redact::{is_secret_name, redact, redact_argv, redact_header, redact_url, REDACTED};
 pub use verify::{verify, Break, HeadCheck, Unfinished, VerifyError, VerifyReport};
 
 use std::path::{Path, PathBuf};

@@ -43,14 +43,27 @@ pub struct Recovery {
 }
 
 /// An append-only, hash-chained audit log (see the module docs).
-#[derive(Debug)]
 pub struct AuditLog {
     path: PathBuf,
     file: File,
+    secrets: Vec<String>,
     lock_wait: Duration,
     /// The end of the file as this process last saw it under the lock; `None`: read it again.
     tail: Option<Tail>,
     recoveries: Vec<Recovery>,
+}
+
+/// Without the secrets' values, which must not reach a log either.
+impl std::fmt::Debug for AuditLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditLog")
+            .field("path", &self.path)
+            .field("secrets", &format_args!("{} redacted", self.secrets.len()))
+            .field("lock_wait", &self.lock_wait)
+            .field("tail", &self.tail)
+            .field("recoveries", &self.recoveries)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -86,13 +99,25 @@ impl AuditLog {
         if !existed {
             sync_dir(&dir);
         }
-        let mut log = AuditLog { path, file, lock_wait: Duration::from_secs(5), tail: None, recoveries: Vec::new() };
+        let mut log = AuditLog {
+            path,
+            file,
+            secrets: Vec::new(),
+            lock_wait: Duration::from_secs(5),
+            tail: None,
+            recoveries: Vec::new(),
+        };
         log.locked(|log| log.refresh())?;
         Ok(log)
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Secret values to replace with `<redacted>` wherever they appear in a record.
+    pub fn set_secrets(&mut self, secrets: impl IntoIterator<Item = impl Into<String>>) {
+        self.secrets = secrets.into_iter().map(Into::into).filter(|s: &String| !s.is_empty()).collect();
     }
 
     /// How long [`AuditLog::append`] waits for another process's lock (5 s unless set).
@@ -105,8 +130,10 @@ impl AuditLog {
         &self.recoveries
     }
 
-    /// Number, chain and write one record, then fsync it; returns it as written.
+    /// Redact, number, chain and write one record, then fsync it; returns it as written.
     pub fn append(&mut self, entry: Entry) -> Result<Record, AuditError> {
+        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
+        let entry = entry.redacted(&secrets);
         self.locked(|log| {
             log.refresh()?;
             log.write(entry)

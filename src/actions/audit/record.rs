@@ -78,7 +78,8 @@ impl<'de> Deserialize<'de> for Confirmation {
     }
 }
 
-/// What was (or would have been) run.
+/// What was (or would have been) run. Build it with [`AuditCommand::argv`] or [`AuditCommand::http`],
+/// which redact secrets; [`super::AuditLog::append`] redacts again in any case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum AuditCommand {

@@ -1,5 +1,5 @@
-//! Writing, reopening, torn writes, crashes and locking. Tampering is in `tests_tamper.rs`, the format
-//! in `tests_format.rs`.
+//! Writing, reopening, torn writes, crashes, locking, and secrets kept out of the file. Tampering is in
+//! `tests_tamper.rs`, the format and redaction rules in `tests_format.rs`.
 
 use super::*;
 use std::path::{Path, PathBuf};
@@ -256,6 +256,50 @@ fn an_oversized_record_is_refused_whole() {
     assert!(matches!(log.append(e).unwrap_err(), AuditError::TooLong { .. }));
     assert_eq!(std::fs::read(&path).unwrap(), before);
     assert_eq!(log.append(entry(Event::Finished, "x")).unwrap().seq, 1);
+}
+
+#[test]
+fn a_bearer_token_never_reaches_the_file() {
+    let (_dir, path) = log_with(0);
+    let token = "s3cr3t-T0ken/with+chars";
+    let mut log = AuditLog::open(&path).unwrap();
+    log.set_secrets([token]);
+    let mut e = entry(Event::Finished, "a1");
+    // Built without the redacting constructor: `append` still redacts.
+    e.command = Some(AuditCommand::Http {
+        method: "POST".into(),
+        url: format!("https://ops:hunter2@deploy.example/v1/restart?api_key=k3y-value&svc=checkout#t={token}"),
+        headers: vec![
+            ("Authorization".into(), format!("Bearer {token}")),
+            ("X-Deploy-Token".into(), "tok-123".into()),
+            ("Accept".into(), "application/json".into()),
+        ],
+    });
+    e.outcome = format!("HTTP 401 for {token}; body echoed s3cr3t-T0ken%2Fwith%2Bchars");
+    e.target = format!("checkout ({token})");
+    log.append(e).unwrap();
+    let mut argv = entry(Event::Started, "a2");
+    argv.command = Some(AuditCommand::Argv(vec![
+        "curl".into(),
+        "-H".into(),
+        format!("Authorization: Bearer {token}"),
+        "--token".into(),
+        "tok-456".into(),
+    ]));
+    log.append(argv).unwrap();
+
+    let text = std::fs::read_to_string(&path).unwrap();
+    for secret in [token, "s3cr3t", "hunter2", "k3y-value", "tok-123", "tok-456"] {
+        assert!(!text.contains(secret), "{secret} leaked:\n{text}");
+    }
+    for kept in
+        ["Bearer <redacted>", "https://ops:<redacted>@deploy.example/v1/restart?api_key=<redacted>&svc=checkout"]
+    {
+        assert!(text.contains(kept), "{kept} missing:\n{text}");
+    }
+    assert!(text.contains(r#"["Accept","application/json"]"#) && text.contains(r#""--token","<redacted>""#));
+    assert_eq!(verify(&path).unwrap().records, 2);
+    assert!(!format!("{log:?}").contains("s3cr3t"), "nor in the log's Debug: {log:?}");
 }
 
 #[test]

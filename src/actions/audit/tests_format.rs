@@ -1,4 +1,4 @@
-//! The record format (a line, its body and its hash), without files.
+//! The record format (a line, its body and its hash) and the redaction rules, without files.
 
 use super::record::{parse_line, LineError};
 use super::*;
@@ -50,4 +50,50 @@ fn confirmations_and_events_as_written() {
     for e in [Event::Started, Event::TimedOut, Event::DryRun, Event::Recovered] {
         assert_eq!(serde_json::to_string(&e).unwrap(), format!("\"{}\"", e.as_str()));
     }
+}
+
+#[test]
+fn redaction_rules() {
+    assert_eq!(redact("abc abcdef", &["abc", "abcdef", ""]), "<redacted> <redacted>");
+    assert_eq!(redact("u=p%40ss%20w0rd", &["p@ss w0rd"]), "u=<redacted>");
+    assert_eq!(redact("nothing here", &[]), "nothing here");
+    for name in
+        ["Authorization", "proxy-authorization", "Cookie", "X-API-Key", "x-auth-token", "DB_PASSWORD", "--secret"]
+    {
+        assert!(is_secret_name(name), "{name}");
+    }
+    for name in ["Accept", "content-type", "--verbose", "user"] {
+        assert!(!is_secret_name(name), "{name}");
+    }
+    assert_eq!(redact_header("authorization", "Basic dXNlcjpwYXNz", &[]), "Basic <redacted>");
+    assert_eq!(redact_header("Authorization", "dXNlcjpwYXNz", &[]), "<redacted>");
+    assert_eq!(redact_header("Cookie", "session=abc; theme=dark", &[]), "<redacted>");
+    assert_eq!(redact_header("X-Trace", "id-s3", &["s3"]), "id-<redacted>");
+    assert_eq!(
+        redact_url("https://u:pw@h:8443/p?x=1&token=abc&sig=&password=p#access_token=z", &[]),
+        "https://u:<redacted>@h:8443/p?x=1&token=<redacted>&sig=&password=<redacted>#access_token=<redacted>"
+    );
+    assert_eq!(redact_url("/relative/path?q=up", &["up"]), "/relative/path?q=<redacted>");
+    let argv: Vec<String> =
+        ["mysql", "--password=hunter2", "--user", "root", "--api-key", "k", "PGPASSWORD=pw", "x-api-key:abc", "--key="]
+            .map(String::from)
+            .into();
+    assert_eq!(
+        redact_argv(&argv, &[]),
+        [
+            "mysql",
+            "--password=<redacted>",
+            "--user",
+            "root",
+            "--api-key",
+            "<redacted>",
+            "PGPASSWORD=<redacted>",
+            "x-api-key: <redacted>",
+            "--key="
+        ]
+    );
+    let once = AuditCommand::argv(&argv, &["root"]);
+    assert_eq!(once.redacted(&["root"]), once, "redacting twice changes nothing");
+    let http = AuditCommand::http("GET", "https://h/?token=t", &[("Authorization", "Bearer t")], &[]);
+    assert_eq!(http.redacted(&[]), http);
 }
