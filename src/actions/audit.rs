@@ -39,8 +39,9 @@
 //! That leaves the end of the log: deleting the last records leaves a shorter chain that is still
 //! intact. So after every append the log also writes its *head file*, `audit.jsonl.head`, holding the
 //! last record's `seq` and `hash` (written through a temporary file and a rename); [`verify`] reports a
-//! log that ends before its head, or whose record at the head's `seq` has another hash. A head that lags
-//! behind the log is fine (a crash between the two writes). None of this stops someone who can write
+//! log that ends before its head, whose record at the head's `seq` has another hash, or that is gone
+//! while its head is not (and [`AuditLog::open`] refuses to write on such a log). A head that lags
+//! behind the log is fine (a crash between the two writes). Rotating the log means moving both files. None of this stops someone who can write
 //! the files from rewriting the whole log and its head from the first edited record on: the chain makes
 //! edits evident, it does not sign them. `centinela audit verify` prints the last hash; noting it
 //! somewhere else (an incident ticket) pins everything up to it.

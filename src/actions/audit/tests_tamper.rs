@@ -70,6 +70,15 @@ fn deleted_records_are_named() {
 }
 
 #[test]
+fn a_deleted_log_is_named_by_its_head_file() {
+    let (_dir, path) = log_with(2);
+    std::fs::remove_file(&path).unwrap();
+    says(&broken(&path), 1, None, "the log file is gone, but its head file");
+    let err = AuditLog::open(&path).unwrap_err();
+    assert!(err.to_string().contains("head file says record 1 was written"), "and nothing is written: {err}");
+}
+
+#[test]
 fn deleting_the_first_records_and_renumbering_is_caught_by_prev() {
     let brk = tamper(3, |ls| {
         ls.remove(0);

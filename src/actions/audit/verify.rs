@@ -70,6 +70,7 @@ impl fmt::Display for Break {
 
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
+    /// Neither the log nor its head file exists: nothing was ever written there.
     #[error("no audit log at {}", path.display())]
     Missing { path: PathBuf },
     #[error("cannot read {}: {source}", path.display())]
@@ -87,7 +88,20 @@ pub enum VerifyError {
 /// Check the log at `path` (and its head file, if there is one).
 pub fn verify(path: &Path) -> Result<VerifyReport, VerifyError> {
     let file = std::fs::File::open(path).map_err(|source| match source.kind() {
-        io::ErrorKind::NotFound => VerifyError::Missing { path: path.to_path_buf() },
+        io::ErrorKind::NotFound => match read_head(path) {
+            // No log, no head: nothing was ever written here. A head without its log: the log went.
+            Ok(None) => VerifyError::Missing { path: path.to_path_buf() },
+            Ok(Some(h)) => {
+                let problem = format!(
+                    "missing — the log file is gone, but its head file {} says seq {} was written: the log was \
+                     deleted or moved",
+                    head_path(path).display(),
+                    h.seq
+                );
+                VerifyError::Broken { path: path.to_path_buf(), brk: Break { line: 1, seq: None, problem, intact: 0 } }
+            }
+            Err(problem) => VerifyError::Head { path: path.to_path_buf(), problem },
+        },
         _ => VerifyError::Io { path: path.to_path_buf(), source },
     })?;
     // Appends hold an exclusive lock while they write the line and then the head file.
