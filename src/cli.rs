@@ -43,6 +43,11 @@ pub enum Command {
     },
     /// Print the resolved config, state, data and log paths.
     Info,
+    /// The audit trail of runbook actions.
+    Audit {
+        #[command(subcommand)]
+        cmd: AuditCmd,
+    },
     /// Run only the demo's simulated services and Prometheus API, printing their addresses as JSON,
     /// until stopped (for scripts that point a real Prometheus at them).
     #[command(hide = true)]
@@ -50,6 +55,15 @@ pub enum Command {
         /// Constant values and no incident (an idle screen).
         #[arg(long)]
         frozen: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Check the audit log's hash chain; print the first broken record (exit 1) or `ok` (exit 0).
+    Verify {
+        /// The log to check (default: audit.jsonl in the state dir; `centinela info` shows it).
+        file: Option<PathBuf>,
     },
 }
 

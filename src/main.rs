@@ -1,8 +1,10 @@
 //! The `centinela` binary: command line → logging → config → run. Errors become exit codes:
-//! 0 ok, 1 problems found (check-config) or runtime failure, 2 bad config or usage.
+//! 0 ok, 1 problems found (check-config, audit verify) or runtime failure, 2 bad config or usage, or
+//! nothing to check.
 #![forbid(unsafe_code)]
 
-use centinela::cli::{Cli, Command, Format};
+use centinela::actions::audit::{self, HeadCheck, VerifyError};
+use centinela::cli::{AuditCmd, Cli, Command, Format};
 use centinela::setup::{self, ConfigProblems};
 use centinela::{app, config, paths::Paths, snapshot, terminal};
 use clap::Parser;
@@ -20,6 +22,10 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Command::CheckConfig { file }) => return check_config(file.unwrap_or_else(|| paths.config_file())),
         Some(Command::Info) => return info(&paths, &cli.common),
+        Some(Command::Audit { cmd: AuditCmd::Verify { file } }) => {
+            let default = file.is_none();
+            return audit_verify(&file.unwrap_or_else(|| paths.audit_file()), default);
+        }
         _ => {}
     }
     centinela::logging::init(&paths.log_dir());
@@ -110,6 +116,58 @@ fn check_config(file: std::path::PathBuf) -> ExitCode {
     }
 }
 
+fn audit_verify(file: &std::path::Path, default: bool) -> ExitCode {
+    let report = match audit::verify(file) {
+        Ok(report) => report,
+        Err(VerifyError::Missing { path }) => {
+            let why = if default {
+                "no runbook action has been run with this state dir yet (`centinela info` shows it), or the path is wrong"
+            } else {
+                "the path is wrong, or no runbook action has been run yet"
+            };
+            eprintln!("centinela: no audit log at {}: {why}", path.display());
+            return ExitCode::from(2);
+        }
+        Err(e @ VerifyError::Io { .. }) => {
+            eprintln!("centinela: {e}");
+            return ExitCode::from(2);
+        }
+        Err(VerifyError::Broken { path, brk }) => {
+            eprintln!("{}: {brk}", path.display());
+            eprintln!("  the {} record(s) before it are intact; nothing after it was checked", brk.intact);
+            return ExitCode::from(1);
+        }
+        Err(e @ VerifyError::Head { .. }) => {
+            eprintln!("{e}");
+            return ExitCode::from(1);
+        }
+    };
+    match (&report.first_time, &report.last_time, &report.last_hash) {
+        (Some(first), Some(last), Some(hash)) => {
+            println!("ok: {} records, chain intact (first {first}, last {last})", report.records);
+            println!("last hash {hash} (noted elsewhere, it pins every record up to here)");
+        }
+        _ => println!("ok: 0 records (the log is empty)"),
+    }
+    for u in &report.unfinished {
+        println!(
+            "note: line {}: attempt {} ({} on {}, started {}) has no end record: centinela stopped while it ran, or it \
+             is running now",
+            u.line, u.attempt, u.action, u.target, u.time
+        );
+    }
+    for line in &report.recovered_at {
+        println!("note: line {line}: a torn write was moved aside (the record says where)");
+    }
+    if report.head == HeadCheck::Absent && report.records > 0 {
+        println!(
+            "note: no head file beside it ({}), so records deleted from its end cannot be detected",
+            audit::head_path(file).display()
+        );
+    }
+    ExitCode::SUCCESS
+}
+
 fn info(paths: &Paths, common: &centinela::cli::Common) -> ExitCode {
     let config = common.config.clone().unwrap_or_else(|| paths.config_file());
     let exists = |p: &std::path::Path| if p.exists() { "" } else { "  (not present)" };
@@ -118,6 +176,7 @@ fn info(paths: &Paths, common: &centinela::cli::Common) -> ExitCode {
     println!("themes dir    {}{}", paths.themes_dir().display(), exists(&paths.themes_dir()));
     println!("state dir     {}", paths.state_dir.display());
     println!("log dir       {}", paths.log_dir().display());
+    println!("audit log     {}{}", paths.audit_file().display(), exists(&paths.audit_file()));
     println!("data dir      {}", paths.data_dir.display());
     ExitCode::SUCCESS
 }

@@ -51,6 +51,10 @@ impl Paths {
     pub fn log_file_hint(&self) -> PathBuf {
         self.log_dir().join("centinela.log")
     }
+    /// The audit trail of runbook actions (see [`crate::actions::audit`]).
+    pub fn audit_file(&self) -> PathBuf {
+        self.state_dir.join("audit.jsonl")
+    }
 }
 
 /// Read a file that may be absent: `Ok(None)` when it does not exist.
