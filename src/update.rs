@@ -356,6 +356,9 @@ fn tick_signature(state: &State) -> u64 {
     if let (Page::Logs, crate::state::logs::TailStatus::Retrying { retry_at_ms, .. }) = (state.page, &state.logs.tail) {
         ((retry_at_ms - state.now_ms).max(0) / 1000).hash(&mut h);
     }
+    if state.page == Page::Logs && state.logs.lines.error.is_some() {
+        ((state.logs.lines.next_due_ms - state.now_ms).max(0) / 1000).hash(&mut h);
+    }
     // New alerts are highlighted for a minute.
     state.alerts.new_at.values().filter(|t| state.now_ms - **t < 60_000).count().hash(&mut h);
     h.finish()

@@ -200,6 +200,10 @@ fn query_line<'a>(l: &LogsState, state: &State, theme: &Theme, width: usize) -> 
             (format!("✖ tail lost, retry in {s}s"), Role::Critical)
         }
         (TailStatus::Off, true) if l.lines.in_flight => ("○ loading".to_string(), Role::Muted),
+        (TailStatus::Off, true) if l.lines.error.is_some() && l.lines.next_due_ms > 0 => {
+            let s = ((l.lines.next_due_ms - state.now_ms).max(0) + 999) / 1000;
+            (format!("✖ query failed, again in {s}s"), Role::Critical)
+        }
         (TailStatus::Off, _) => ("■ not following".to_string(), Role::Muted),
     };
     let mut right = format!(" {mode} · {} lines", group(l.buffer.len() as u64));
