@@ -9,8 +9,10 @@
 //! target) and `secret.<ENV_VAR>` (read from the environment when the action is expanded; allowed in
 //! exec `env` values, HTTP headers and bodies only, and shown as `<secret:NAME>`).
 
+mod http;
 mod safety;
 
+pub use http::{expand_http, Body, Request};
 pub use safety::{
     anchored, is_invisible, Field, Patterns, Refusal, Rule, Text, DEFAULT_PATTERN, MAX_BODY_VALUE, MAX_VALUE,
 };
@@ -352,6 +354,8 @@ pub(crate) fn test_alert(labels: &[(&str, &str)]) -> Alert {
     }
 }
 
+#[cfg(test)]
+mod http_tests;
 #[cfg(test)]
 mod injection_tests;
 #[cfg(test)]
