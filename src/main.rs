@@ -101,11 +101,12 @@ fn check_config(file: std::path::PathBuf) -> ExitCode {
         Ok(c) => {
             let panels: usize = c.dashboards.iter().map(|d| d.panels.len()).sum();
             println!(
-                "{}: ok ({} environment(s), {} dashboard(s), {} panel(s))",
+                "{}: ok ({} environment(s), {} dashboard(s), {} panel(s), {} action(s))",
                 file.display(),
                 c.environments.len(),
                 c.dashboards.len(),
-                panels
+                panels,
+                c.actions.len()
             );
             ExitCode::SUCCESS
         }

@@ -72,7 +72,8 @@ pub fn load_str(file: &str, text: &str) -> Result<Config, Vec<Problem>> {
             Err(e) => {
                 let span = e.span().unwrap_or(0..0);
                 // A required key we blanked ourselves is not a new problem.
-                if blanked.iter().any(|k| e.message().starts_with(&format!("missing field `{k}`"))) {
+                let m = e.message();
+                if blanked.iter().any(|k| m.starts_with("missing field") && m.contains(&format!("`{k}`"))) {
                     break;
                 }
                 let (line, col) = line_col(text, original(span.start, &shifts));
@@ -114,6 +115,10 @@ pub fn load_str(file: &str, text: &str) -> Result<Config, Vec<Problem>> {
 /// Turn serde/toml messages into a message plus a hint ("did you mean").
 fn explain(msg: &str) -> (String, Option<String>) {
     let msg = msg.trim().to_string();
+    // centinela's own deserialisers put their hint on a last line.
+    if let Some((m, h)) = msg.split_once("\nhint: ") {
+        return (m.trim().to_string(), Some(h.trim().to_string()));
+    }
     // "unknown field `refersh`, expected one of `name`, `refresh`, …"
     if let Some(rest) = msg.strip_prefix("unknown field `") {
         if let Some((field, expected)) = rest.split_once('`') {

@@ -4,11 +4,19 @@
 //! rejects unknown keys (with the nearest valid key suggested) so a typo never silently does nothing.
 //! [`load`] reports every problem as `file:line:col: message` with a hint.
 
+mod action_checks;
+mod action_kind;
+mod actions;
 mod health;
 mod load;
 mod logs;
 mod validate;
 
+#[cfg(test)]
+mod actions_tests;
+
+pub use action_kind::{ActionKind, Exec, Http, Method};
+pub use actions::{ActionSpec, AlertScope, Confirm, Scope, TemplateAt, Verify};
 pub use health::{BasicAuth, HealthMap, HealthTarget};
 pub use logs::{LogPivot, LogsSettings};
 
@@ -68,6 +76,9 @@ pub struct Config {
     /// The logs view: buffer size, default query, lookback.
     #[serde(default)]
     pub logs: LogsSettings,
+    /// Runbook actions (restart, roll back, back up…), offered on alerts, health targets or anywhere.
+    #[serde(default, rename = "action")]
+    pub actions: Vec<ActionSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

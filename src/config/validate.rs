@@ -11,7 +11,7 @@ pub enum Seg {
 
 pub type Found = (Vec<Seg>, String, Option<String>);
 
-fn url_problem(url: &str) -> Option<String> {
+pub(super) fn url_problem(url: &str) -> Option<String> {
     match reqwest::Url::parse(url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => None,
         Ok(u) => Some(format!("`{url}` uses the scheme `{}`; use http or https", u.scheme())),
@@ -144,6 +144,7 @@ pub fn validate(c: &Config) -> Vec<Found> {
             }
         }
     }
+    out.extend(super::action_checks::validate(c));
     out
 }
 
