@@ -186,7 +186,8 @@ pub async fn run_exec(cmd: ExecCommand, events: UnboundedSender<RunEvent>) -> Ru
 
     let left = if stragglers { "; processes it left behind were stopped" } else { "" };
     if timed_out {
-        let summary = format!("timed out after {}; its process group was killed", humantime::format_duration(cmd.timeout));
+        let summary =
+            format!("timed out after {}; its process group was killed", humantime::format_duration(cmd.timeout));
         return RunOutcome::new(RunStatus::TimedOut, false, summary, start, &out);
     }
     match status {

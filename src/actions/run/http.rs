@@ -44,19 +44,24 @@ pub async fn run_http(cmd: HttpCommand, events: UnboundedSender<RunEvent>) -> Ru
         let finished = RunStatus::Finished { exit_code: Some(i32::from(status)), signal: None };
         return RunOutcome::new(finished, false, summary, start, &out);
     }
-    let success = if cmd.expect_status.is_empty() {
-        (200..300).contains(&status)
-    } else {
-        cmd.expect_status.contains(&status)
-    };
-    let summary = if success { format!("HTTP {status}") } else { format!("HTTP {status}, expected {}", expected(&cmd)) };
-    RunOutcome::new(RunStatus::Finished { exit_code: Some(i32::from(status)), signal: None }, success, summary, start, &out)
+    let success =
+        if cmd.expect_status.is_empty() { (200..300).contains(&status) } else { cmd.expect_status.contains(&status) };
+    let summary =
+        if success { format!("HTTP {status}") } else { format!("HTTP {status}, expected {}", expected(&cmd)) };
+    RunOutcome::new(
+        RunStatus::Finished { exit_code: Some(i32::from(status)), signal: None },
+        success,
+        summary,
+        start,
+        &out,
+    )
 }
 
 fn build(cmd: &HttpCommand, t: Timeouts) -> Result<reqwest::RequestBuilder, String> {
     let method = reqwest::Method::from_bytes(cmd.method.to_ascii_uppercase().as_bytes())
         .map_err(|_| format!("`{}` is not an HTTP method", cmd.method))?;
-    let url = reqwest::Url::parse(&cmd.url).map_err(|e| format!("`{}` is not a valid URL: {e}", redact_url(&cmd.url)))?;
+    let url =
+        reqwest::Url::parse(&cmd.url).map_err(|e| format!("`{}` is not a valid URL: {e}", redact_url(&cmd.url)))?;
     let mut req = client(t)?.request(method, url);
     for (name, value) in &cmd.headers {
         let header = reqwest::header::HeaderName::from_bytes(name.as_bytes())
