@@ -66,6 +66,11 @@ async fn from_the_firing_alert_to_its_error_lines_with_one_key() {
     assert!(text.contains("ERR"), "{text}");
     assert!(text.contains("● live"), "{text}");
     assert!(text.contains("alert ServiceDown"), "{text}");
+    // The health view's backends list says how Loki is doing.
+    let mut health = engine.state.clone();
+    health.page = Page::Health;
+    let text = to_text(&render(&health, &Theme::builtin_default(), &engine.keymap));
+    assert!(text.lines().any(|l| l.contains("Loki 127.0.0.1:") && l.contains("● live tail connected")), "{text}");
 
     // Back where it came from, and the tail stops.
     engine.handle(Action::Key { key: Key::char('L') });

@@ -56,6 +56,8 @@ pub struct LogsState {
     pub settings: LogsSettings,
     /// Why there is no Loki to ask (no `loki` in the environment, or its client could not be built).
     pub unavailable: Option<String>,
+    /// `host:port` of the environment's Loki (the health view's backends list names it).
+    pub loki_name: Option<String>,
     /// The LogQL query in force.
     pub query: String,
     /// What the query was opened from ("alert ServiceDown", "panel Error rate"), shown by the query.
@@ -106,6 +108,7 @@ impl LogsState {
         LogsState {
             settings,
             unavailable,
+            loki_name: None,
             query,
             origin: None,
             start_ms: 0,

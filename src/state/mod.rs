@@ -171,7 +171,10 @@ impl State {
             page: Page::Dashboards,
             alerts: alerts::AlertsState::new(config.alerts.clone(), am_names, config.settings.read_only),
             health: health::HealthState::new(targets, config.settings.health_interval.0.as_millis() as i64),
-            logs: logs::LogsState::new(config.logs.clone(), no_loki),
+            logs: logs::LogsState {
+                loki_name: env.and_then(|e| e.loki.as_ref()).map(|l| host_port(&l.url)),
+                ..logs::LogsState::new(config.logs.clone(), no_loki)
+            },
             log_pivot: env.map(|e| e.log_pivot.clone()).unwrap_or_default(),
             now_ms,
             width: 160,

@@ -87,7 +87,8 @@ pub fn strip<'a>(state: &State, theme: &Theme, room: usize) -> Vec<Span<'a>> {
 
 pub fn draw(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let h = &state.health;
-    let backends_h = (2 + 1 + state.alerts.ams.len() as u16).min(area.height / 3).max(3);
+    let loki_row = state.logs.loki_name.is_some() as u16;
+    let backends_h = (2 + 1 + state.alerts.ams.len() as u16 + loki_row).min(area.height / 3).max(3);
     let deps_h = 8u16.min(area.height / 4).max(3);
     let list_h = area.height.saturating_sub(backends_h + deps_h);
     let list_area = Rect { height: list_h, ..area };
@@ -258,5 +259,32 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Span::styled(text, theme.style(role)),
         ]));
     }
+    if let Some(name) = &state.logs.loki_name {
+        // Loki is asked only while the logs view (or a logs panel) is on screen: its state is what
+        // the last of those saw, not a poll of its own.
+        let (role, text) = loki_state(state);
+        bl.push(Line::from(vec![
+            Span::styled(format!(" {:<30}", format!("Loki {}", sanitize_trunc(name, 25))), theme.style(Role::Muted)),
+            Span::styled(text, theme.style(role)),
+        ]));
+    }
     f.render_widget(Paragraph::new(bl).block(block), back_area);
+}
+
+fn loki_state(state: &State) -> (Role, String) {
+    use crate::state::logs::TailStatus;
+    let l = &state.logs;
+    if let Some(why) = &l.unavailable {
+        return (Role::Critical, format!("✗ {}", sanitize(why)));
+    }
+    match (&l.tail, &l.lines.error) {
+        (TailStatus::Live, _) => (Role::Ok, "● live tail connected".into()),
+        (TailStatus::Polling(why), _) => (Role::Warn, format!("◐ polling: {}", sanitize(why))),
+        (TailStatus::Retrying { error, .. }, _) => {
+            (Role::Critical, format!("✗ tail lost: {}", sanitize(&error.message)))
+        }
+        (_, Some(e)) => (Role::Critical, format!("✗ last query failed: {}", sanitize(&e.message))),
+        _ if l.lines.at_ms > 0 => (Role::Ok, "● answered the last query".into()),
+        _ => (Role::Muted, "· asked when the logs view is open (L)".into()),
+    }
 }
