@@ -12,6 +12,9 @@ pub struct Timeouts {
     pub total: Duration,
 }
 
+/// How centinela introduces itself to every backend (HTTP requests and the Loki tail's handshake).
+pub const USER_AGENT: &str = concat!("centinela/", env!("CARGO_PKG_VERSION"));
+
 /// A client that follows only redirects that keep the method and body (307, 308). A 301, 302 or 303
 /// would turn a form POST into a GET without the query, and the backend would answer something
 /// misleading ("no expression found"); those are returned as they are, for [`redirect_error`].
@@ -37,7 +40,7 @@ pub fn client_with_roots(t: Timeouts, roots: Vec<reqwest::Certificate>) -> Resul
     b.connect_timeout(t.connect)
         .timeout(t.total)
         .redirect(policy)
-        .user_agent(concat!("centinela/", env!("CARGO_PKG_VERSION")))
+        .user_agent(USER_AGENT)
         .pool_max_idle_per_host(4)
         .build()
         .map_err(|e| format!("cannot build the HTTP client: {e}"))

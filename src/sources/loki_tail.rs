@@ -43,25 +43,23 @@
 
 use crate::action::{FetchError, FetchErrorKind};
 use crate::logs::model::{Direction, LogEntry, LokiResult, RangeQuery};
-use crate::sanitize::sanitize_trunc;
-use crate::sources::http::{self, err};
-use crate::sources::loki::{decode_tail_frame, LokiClient, TAIL};
-use crate::sources::prometheus::Labels;
+use crate::sources::http::err;
+use crate::sources::loki::{decode_tail_frame, LokiClient};
 use futures_util::{SinkExt, StreamExt};
-use std::collections::HashSet;
 use std::future::Future;
-use std::hash::{BuildHasher, Hasher};
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc::Sender;
 use tokio::time::{Instant, MissedTickBehavior};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::handshake::client::Request;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+mod cursor;
+mod handshake;
+
+use cursor::{Backoff, Cursor};
+use handshake::{close_error, handshake_error, lost_error, tail_request};
 
 /// What to tail and how patiently.
 #[derive(Debug, Clone, PartialEq)]
@@ -430,222 +428,10 @@ impl Tailer {
     }
 }
 
-/// The websocket handshake request: `ws(s)://…/loki/api/v1/tail?query=…&start=…&limit=…&delay_for=0` with
-/// the client's headers.
-fn tail_request(client: &LokiClient, expr: &str, start_ns: i64, limit: u32) -> Result<Request, FetchError> {
-    let conn = &client.conn;
-    let bad = |m: String| err(FetchErrorKind::Connect, format!("{}: {m}", conn.shown));
-    let mut url = reqwest::Url::parse(&conn.url(TAIL)).map_err(|e| bad(format!("invalid URL ({e})")))?;
-    let scheme = match url.scheme() {
-        "http" | "ws" => "ws",
-        "https" | "wss" => "wss",
-        other => return Err(bad(format!("cannot tail over `{}`", sanitize_trunc(other, 20)))),
-    };
-    url.set_scheme(scheme).map_err(|_| bad("cannot switch the URL to a websocket".into()))?;
-    url.query_pairs_mut()
-        .append_pair("query", expr)
-        .append_pair("start", &start_ns.to_string())
-        .append_pair("limit", &limit.to_string())
-        .append_pair("delay_for", "0");
-    // Credentials in the URL become basic auth, as reqwest does for the HTTP requests.
-    let basic = (!url.username().is_empty() || url.password().is_some()).then(|| {
-        let user = percent_decode(url.username());
-        let pass = percent_decode(url.password().unwrap_or(""));
-        format!("Basic {}", crate::sources::health::base64(format!("{user}:{pass}")))
-    });
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    let mut req = url.as_str().into_client_request().map_err(|e| bad(format!("invalid tail request ({e})")))?;
-    let headers = req.headers_mut();
-    if let Some(b) = basic {
-        let mut v = http_value(&b).map_err(|_| bad("the URL's credentials cannot be sent as a header".into()))?;
-        v.set_sensitive(true);
-        headers.insert(reqwest::header::AUTHORIZATION, v);
-    }
-    for (k, v) in &conn.headers {
-        headers.insert(k.clone(), v.clone());
-    }
-    headers.insert(reqwest::header::USER_AGENT, reqwest::header::HeaderValue::from_static(USER_AGENT));
-    Ok(req)
-}
-
-const USER_AGENT: &str = concat!("centinela/", env!("CARGO_PKG_VERSION"));
-
-fn http_value(s: &str) -> Result<reqwest::header::HeaderValue, reqwest::header::InvalidHeaderValue> {
-    reqwest::header::HeaderValue::from_str(s)
-}
-
-/// `%XX` escapes of a URL's user name or password.
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        match (b[i], b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (c, _, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn handshake_error(e: tungstenite::Error, what: &str) -> ConnectError {
-    use tungstenite::Error as E;
-    match e {
-        E::Http(resp) => {
-            let status = resp.status().as_u16();
-            let excerpt = http::body_excerpt(resp.body().as_deref().unwrap_or_default());
-            if matches!(status, 401 | 403 | 407) {
-                ConnectError::Failed(err(
-                    FetchErrorKind::Http,
-                    format!("{what} refused the live tail's credentials (HTTP {status}: {excerpt})"),
-                ))
-            } else {
-                ConnectError::Refused {
-                    reason: format!("the websocket upgrade was refused with HTTP {status} ({excerpt})"),
-                }
-            }
-        }
-        E::Io(e) => ConnectError::Failed(err(FetchErrorKind::Connect, format!("{what} is unreachable: {e}"))),
-        E::Tls(e) => ConnectError::Failed(err(FetchErrorKind::Connect, format!("{what}: TLS: {e}"))),
-        E::Url(e) => ConnectError::Failed(err(FetchErrorKind::Connect, format!("{what}: cannot tail this URL: {e}"))),
-        e => ConnectError::Failed(err(FetchErrorKind::Http, format!("{what}: the live tail handshake failed: {e}"))),
-    }
-}
-
-/// Why an established connection ended.
-fn lost_error(e: tungstenite::Error, what: &str, cap: usize) -> FetchError {
-    use tungstenite::error::ProtocolError;
-    use tungstenite::Error as E;
-    match e {
-        E::ConnectionClosed | E::AlreadyClosed => err(FetchErrorKind::Connect, format!("{what} closed the live tail")),
-        E::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
-            err(FetchErrorKind::Connect, format!("{what} dropped the live tail connection"))
-        }
-        E::Io(e) => err(FetchErrorKind::Connect, format!("{what}: the live tail connection broke: {e}")),
-        E::Capacity(_) => err(
-            FetchErrorKind::TooLarge,
-            format!("{what}: a live tail frame is larger than the {} MiB cap; raise max_body_mib", cap >> 20),
-        ),
-        E::Utf8(e) => err(FetchErrorKind::Decode, format!("{what}: a live tail frame is not UTF-8 ({e})")),
-        e => err(FetchErrorKind::Connect, format!("{what}: the live tail failed: {e}")),
-    }
-}
-
-/// A close frame: Loki's reason verbatim when it closed for a reason other than a normal end.
-fn close_error(frame: Option<&CloseFrame>, what: &str) -> FetchError {
-    match frame {
-        Some(f) if !matches!(f.code, CloseCode::Normal | CloseCode::Away) && !f.reason.trim().is_empty() => {
-            FetchError { kind: FetchErrorKind::Api, message: sanitize_trunc(f.reason.trim(), 1000) }
-        }
-        Some(f) if !f.reason.trim().is_empty() => {
-            err(FetchErrorKind::Connect, format!("{what} ended the live tail: {}", f.reason.trim()))
-        }
-        Some(f) => err(FetchErrorKind::Connect, format!("{what} ended the live tail (code {})", u16::from(f.code))),
-        None => err(FetchErrorKind::Connect, format!("{what} ended the live tail")),
-    }
-}
-
 fn now_ns() -> i64 {
     let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Resume point and deduplication
-
-/// The newest timestamp delivered and what was delivered at exactly that timestamp.
-#[derive(Debug)]
-struct Cursor {
-    start_ns: i64,
-    high: Option<i64>,
-    boundary: HashSet<(Arc<Labels>, String)>,
-}
-
-impl Cursor {
-    fn new(start_ns: i64) -> Cursor {
-        Cursor { start_ns, high: None, boundary: HashSet::new() }
-    }
-
-    /// Where a (re)connection or a poll starts.
-    fn resume_from(&self) -> i64 {
-        self.high.unwrap_or(self.start_ns)
-    }
-
-    /// Drop the entries already delivered and remember the rest as delivered. Entries older than the
-    /// newest delivered are kept: on a live connection they are lines ingested out of order.
-    fn admit(&mut self, entries: Vec<LogEntry>) -> Vec<LogEntry> {
-        let kept: Vec<LogEntry> = match self.high {
-            Some(h) if !self.boundary.is_empty() => entries
-                .into_iter()
-                .filter(|e| e.ts_ns != h || !self.boundary.contains(&(Arc::clone(&e.labels), e.line.clone())))
-                .collect(),
-            _ => entries,
-        };
-        if let Some(max) = kept.iter().map(|e| e.ts_ns).max() {
-            if self.high.is_none_or(|h| max > h) {
-                self.high = Some(max);
-                self.boundary.clear();
-            }
-            if self.high == Some(max) {
-                for e in kept.iter().filter(|e| e.ts_ns == max) {
-                    self.boundary.insert((Arc::clone(&e.labels), e.line.clone()));
-                }
-            }
-        }
-        kept
-    }
-
-    /// Resume after the newest timestamp rather than at it.
-    fn skip_boundary(&mut self) {
-        if let Some(h) = self.high {
-            self.high = Some(h.saturating_add(1));
-            self.boundary.clear();
-        }
-    }
-}
-
-/// Exponential backoff with a little jitter.
-#[derive(Debug)]
-struct Backoff {
-    min: Duration,
-    max: Duration,
-    next: Duration,
-    draws: u64,
-    seed: std::collections::hash_map::RandomState,
-}
-
-impl Backoff {
-    fn new(min: Duration, max: Duration) -> Backoff {
-        let min = min.max(MIN_DELAY);
-        let max = max.max(min);
-        Backoff { min, max, next: min, draws: 0, seed: Default::default() }
-    }
-
-    fn reset(&mut self) {
-        self.next = self.min;
-    }
-
-    /// The delay to wait now: the current step minus up to 10 % (so clients that failed together do
-    /// not retry together); the step doubles up to `max`.
-    fn next_delay(&mut self) -> Duration {
-        let base = self.next;
-        self.next = base.saturating_mul(2).min(self.max);
-        self.draws += 1;
-        let mut h = self.seed.build_hasher();
-        h.write_u64(self.draws);
-        let fraction = (h.finish() % 1000) as f64 / 10_000.0; // 0 ..< 0.1
-        base.mul_f64(1.0 - fraction)
-    }
-}
-
 #[cfg(test)]
-#[path = "loki_tail_tests.rs"]
 mod tests;

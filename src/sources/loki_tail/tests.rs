@@ -2,6 +2,10 @@
 
 use super::*;
 use crate::config::PromSource;
+use crate::sources::prometheus::Labels;
+use std::sync::Arc;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 
 fn entry(ts: i64, app: &str, line: &str) -> LogEntry {
     LogEntry {
