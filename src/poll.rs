@@ -217,31 +217,23 @@ impl Fetcher {
                 let loki = self.loki.clone();
                 let limit = self.loki_limit.clone();
                 self.tasks.spawn(async move {
-                    let outcome = match loki {
-                        Err(why) => Err(setup_error(&why)),
-                        Ok(c) => {
-                            let _permit = limit.acquire_owned().await;
-                            let now_s = req.time;
-                            let (start, end) = req.range.map_or((now_s - 3600.0, now_s), |r| (r.start as f64, now_s));
-                            let q = RangeQuery {
-                                expr: req.expr.clone(),
-                                start_ns: (start * 1e9) as i64,
-                                end_ns: (end * 1e9) as i64,
-                                limit: req.logs.unwrap_or(100),
-                                direction: Direction::Backward,
-                                step: None,
-                            };
-                            match c.query_range(&q).await {
-                                Ok(LokiResult::Streams(entries)) => {
-                                    Ok(crate::sources::prometheus::QueryData::Logs { entries })
-                                }
-                                Ok(_) => Err(FetchError {
-                                    kind: FetchErrorKind::Api,
-                                    message: "a logs panel needs a log query ({selector} …), not a metric query".into(),
-                                }),
-                                Err(e) => Err(e),
-                            }
-                        }
+                    let now_s = req.time;
+                    let start = req.range.map_or(now_s - 3600.0, |r| r.start as f64);
+                    let q = RangeQuery {
+                        expr: req.expr.clone(),
+                        start_ns: (start * 1e9) as i64,
+                        end_ns: (now_s * 1e9) as i64,
+                        limit: req.logs.unwrap_or(100),
+                        direction: Direction::Backward,
+                        step: None,
+                    };
+                    let outcome = match loki_range(loki, limit, &q).await {
+                        Ok(LokiResult::Streams(entries)) => Ok(crate::sources::prometheus::QueryData::Logs { entries }),
+                        Ok(_) => Err(FetchError {
+                            kind: FetchErrorKind::Api,
+                            message: "a logs panel needs a log query ({selector} …), not a metric query".into(),
+                        }),
+                        Err(e) => Err(e),
                     };
                     let r = QueryResult { key: req.key, generation: req.generation, at_ms: now_ms(), outcome };
                     let _ = tx.send(Action::Query(r));
@@ -251,13 +243,7 @@ impl Fetcher {
                 let loki = self.loki.clone();
                 let limit = self.loki_limit.clone();
                 self.tasks.spawn(async move {
-                    let outcome = match loki {
-                        Err(why) => Err(setup_error(&why)),
-                        Ok(c) => {
-                            let _permit = limit.acquire_owned().await;
-                            c.query_range(&query).await
-                        }
-                    };
+                    let outcome = loki_range(loki, limit, &query).await;
                     if let Err(e) = &outcome {
                         tracing::debug!(?purpose, error = %e.message, "Loki query failed");
                     }
@@ -396,6 +382,13 @@ async fn write(ams: &[Am], op: &SilenceOp) -> Result<String, FetchError> {
         }
     }
     Err(last)
+}
+
+/// One Loki `query_range` under the Loki concurrency limit (or why there is no Loki).
+async fn loki_range(loki: Client<LokiClient>, limit: Arc<Semaphore>, q: &RangeQuery) -> Result<LokiResult, FetchError> {
+    let c = loki.map_err(|why| setup_error(&why))?;
+    let _permit = limit.acquire_owned().await;
+    c.query_range(q).await
 }
 
 /// Tail events as actions, consecutive entries merged into one.

@@ -6,8 +6,9 @@
 //! characters become visible symbols) before it reaches the buffer, and only the lines on screen are
 //! formatted, so a million buffered lines cost nothing to draw.
 
-use crate::logs::buffer::{LogLine, Needle};
+use crate::logs::buffer::Needle;
 use crate::logs::level::Level;
+use crate::logs::LogEntry;
 use crate::sanitize::{sanitize, sanitize_trunc};
 use crate::state::logs::{LogsState, TailStatus};
 use crate::state::State;
@@ -89,8 +90,8 @@ fn highlighted<'a>(
 }
 
 /// The short stream name drawn before a line: its `service`, `container`, `app` or `job` label.
-fn stream_tag(l: &LogLine) -> Option<&str> {
-    let labels = &l.entry.labels;
+fn stream_tag(e: &LogEntry) -> Option<&str> {
+    let labels = &e.labels;
     ["service", "service_name", "container", "app", "job"].iter().find_map(|k| labels.get(*k)).map(String::as_str)
 }
 
@@ -105,24 +106,31 @@ struct LineStyle<'a> {
 }
 
 /// The screen rows of one log line (one row, or several when wrapping), at most `max_rows`.
-fn line_rows<'a>(l: &LogLine, width: usize, st: &LineStyle, theme: &Theme, max_rows: usize) -> Vec<Line<'a>> {
-    let role = level_role(l.level);
+fn line_rows<'a>(
+    e: &LogEntry,
+    level: Level,
+    width: usize,
+    st: &LineStyle,
+    theme: &Theme,
+    max_rows: usize,
+) -> Vec<Line<'a>> {
+    let role = level_role(level);
     let mut prefix = vec![
-        Span::styled(format!("{} ", time_of(l.entry.ts_ns, st.utc)), theme.style(Role::Muted)),
-        Span::styled(format!("{} ", l.level.badge()), theme.style(role).add_modifier(Modifier::BOLD)),
+        Span::styled(format!("{} ", time_of(e.ts_ns, st.utc)), theme.style(Role::Muted)),
+        Span::styled(format!("{} ", level.badge()), theme.style(role).add_modifier(Modifier::BOLD)),
     ];
     if st.tag_w > 0 {
-        let tag = stream_tag(l).map(|t| sanitize_trunc(t, st.tag_w)).unwrap_or_default();
+        let tag = stream_tag(e).map(|t| sanitize_trunc(t, st.tag_w)).unwrap_or_default();
         prefix.push(Span::styled(format!("{tag:<w$} ", w = st.tag_w), theme.style(Role::Accent)));
     }
     let prefix_w: usize = prefix.iter().map(|s| s.width()).sum();
     let room = width.saturating_sub(prefix_w).max(1);
     // Only what can be shown is sanitised and measured: a 1 MB line costs a screenful.
     let limit = room * max_rows.max(1) * 4 + 16;
-    let compact = if st.raw { None } else { crate::logs::pretty::compact(&l.entry.line) };
-    let shown = compact.as_deref().unwrap_or(&l.entry.line);
+    let compact = if st.raw { None } else { crate::logs::pretty::compact(&e.line) };
+    let shown = compact.as_deref().unwrap_or(&e.line);
     let text = sanitize(&shown[..floor(shown, limit)]);
-    let text_style = if l.level >= Level::Error { theme.style(role) } else { theme.style(Role::Text) };
+    let text_style = if level >= Level::Error { theme.style(role) } else { theme.style(Role::Text) };
     let hit = theme.style(Role::Accent).add_modifier(Modifier::REVERSED);
     let sel = |mut spans: Vec<Span<'a>>| {
         if st.selected {
@@ -345,7 +353,7 @@ fn lines(f: &mut Frame, area: Rect, l: &LogsState, state: &State, theme: &Theme)
             needle: l.needle.as_ref(),
             selected: l.paused() && i as usize == cursor,
         };
-        let mut r = line_rows(line, width, &st, theme, h);
+        let mut r = line_rows(&line.entry, line.level, width, &st, theme, h);
         // Keep the rows of a wrapped line together; the topmost line may lose its first rows.
         while rows.len() + r.len() > h && !r.is_empty() {
             r.remove(0);
@@ -458,7 +466,7 @@ fn bottom(f: &mut Frame, area: Rect, l: &LogsState, theme: &Theme) {
 }
 
 /// A dashboard `logs` panel: the newest lines at the bottom.
-pub fn panel(f: &mut Frame, area: Rect, entries: &[crate::logs::LogEntry], state: &State, theme: &Theme) {
+pub fn panel(f: &mut Frame, area: Rect, entries: &[&LogEntry], state: &State, theme: &Theme) {
     let st = LineStyle {
         utc: state.utc,
         wrap: false,
@@ -468,17 +476,10 @@ pub fn panel(f: &mut Frame, area: Rect, entries: &[crate::logs::LogEntry], state
         selected: false,
     };
     let h = area.height as usize;
-    let rows: Vec<Line> = entries
+    let first = entries.len().saturating_sub(h);
+    let rows: Vec<Line> = entries[first..]
         .iter()
-        .rev()
-        .take(h)
-        .map(|e| {
-            let line = LogLine { level: crate::logs::level::detect(e), entry: e.clone() };
-            line_rows(&line, area.width as usize, &st, theme, 1).remove(0)
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
+        .map(|e| line_rows(e, crate::logs::level::detect(e), area.width as usize, &st, theme, 1).remove(0))
         .collect();
     f.render_widget(Paragraph::new(rows), area);
 }

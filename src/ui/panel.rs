@@ -110,10 +110,11 @@ pub fn draw(f: &mut Frame, area: Rect, spec: &Panel, ps: &PanelState, state: &St
 
 /// A `logs` panel: its lines (every query's, merged by time), or why there are none.
 fn logs_panel(f: &mut Frame, area: Rect, ps: &PanelState, state: &State, theme: &Theme) {
-    let mut entries: Vec<crate::logs::LogEntry> = Vec::new();
+    // Borrowed, not copied: this runs on every frame.
+    let mut entries: Vec<&crate::logs::LogEntry> = Vec::new();
     for q in &ps.queries {
         if let Some((crate::sources::prometheus::QueryData::Logs { entries: e }, _)) = q.slot.data() {
-            entries.extend(e.iter().cloned());
+            entries.extend(e.iter());
         }
     }
     entries.sort_by_key(|e| e.ts_ns);

@@ -8,7 +8,7 @@
 //! stops the tail (nothing is fetched for a view nobody sees); coming back resumes it from the
 //! newest buffered line, so the gap is filled from the tail's backlog.
 
-use crate::action::{Intent, LogsPurpose, LogsResult, TailData, TailUpdate, TextOp};
+use crate::action::{FetchError, FetchErrorKind, Intent, LogsPurpose, LogsResult, TailData, TailUpdate, TextOp};
 use crate::effect::Effect;
 use crate::logs::level::Level;
 use crate::logs::pivot;
@@ -79,6 +79,10 @@ fn stop_tail(state: &mut State) -> Vec<Effect> {
     vec![Effect::StopTail]
 }
 
+fn error(kind: FetchErrorKind, message: &str) -> FetchError {
+    FetchError { kind, message: message.to_string() }
+}
+
 fn gen(state: &mut State) -> u64 {
     let g = state.next_generation;
     state.next_generation += 1;
@@ -89,9 +93,7 @@ fn gen(state: &mut State) -> u64 {
 fn run(state: &mut State) -> Vec<Effect> {
     let mut out = stop_tail(state);
     if let Some(why) = &state.logs.unavailable {
-        let why = why.clone();
-        state.logs.lines.error =
-            Some(crate::action::FetchError { kind: crate::action::FetchErrorKind::Connect, message: why });
+        state.logs.lines.error = Some(error(FetchErrorKind::Connect, why));
         return out;
     }
     let g = gen(state);
@@ -103,12 +105,11 @@ fn run(state: &mut State) -> Vec<Effect> {
     if !pivot::is_log_query(&l.query) {
         l.lines.in_flight = false;
         l.lines.at_ms = now;
-        l.lines.error = Some(crate::action::FetchError {
-            kind: crate::action::FetchErrorKind::Api,
-            message: "this is a metric query: the logs view shows log lines (start with a {stream selector}); \
-                      put metric queries in a dashboard panel"
-                .into(),
-        });
+        l.lines.error = Some(error(
+            FetchErrorKind::Api,
+            "this is a metric query: the logs view shows log lines (start with a {stream selector}); \
+             put metric queries in a dashboard panel",
+        ));
         return out;
     }
     out.push(Effect::FetchLogs {
@@ -206,10 +207,7 @@ pub fn apply(state: &mut State, r: LogsResult) -> Vec<Effect> {
             return resume_tail(state);
         }
         (LogsPurpose::Lines, Ok(_)) => {
-            l.lines.error = Some(crate::action::FetchError {
-                kind: crate::action::FetchErrorKind::Api,
-                message: "Loki answered metric data to a log query".into(),
-            });
+            l.lines.error = Some(error(FetchErrorKind::Api, "Loki answered metric data to a log query"));
         }
         (LogsPurpose::Lines, Err(e)) => {
             l.lines.error = Some(e);
