@@ -212,6 +212,9 @@ fn query_line<'a>(l: &LogsState, state: &State, theme: &Theme, width: usize) -> 
             let s = ((l.lines.next_due_ms - state.now_ms).max(0) + 999) / 1000;
             (format!("✖ query failed, again in {s}s"), Role::Critical)
         }
+        (TailStatus::Off, _) if l.lines.error.is_some() => {
+            ("✖ query refused: e to edit it".to_string(), Role::Critical)
+        }
         (TailStatus::Off, _) => ("■ not following".to_string(), Role::Muted),
     };
     let mut right = format!(" {mode} · {} lines", group(l.buffer.len() as u64));

@@ -210,8 +210,10 @@ pub fn apply(state: &mut State, r: LogsResult) -> Vec<Effect> {
             l.lines.error = Some(error(FetchErrorKind::Api, "Loki answered metric data to a log query"));
         }
         (LogsPurpose::Lines, Err(e)) => {
+            // Loki refusing the query (a LogQL error) will refuse it again: only failures of the
+            // way there (unreachable, timeout, 5xx) are retried.
+            l.lines.next_due_ms = if e.kind == FetchErrorKind::Api { 0 } else { r.at_ms + RETRY_MS };
             l.lines.error = Some(e);
-            l.lines.next_due_ms = r.at_ms + RETRY_MS;
         }
         (LogsPurpose::Volume, Ok(LokiResult::Matrix(series))) => {
             l.volume_req.error = None;

@@ -182,10 +182,12 @@ fn late_answers_and_errors() {
         }),
     );
     assert!(s.logs.buffer.is_empty(), "the answer to the replaced query is dropped");
-    // Loki's LogQL error is shown as it is, and retried later.
+    // Loki's LogQL error is shown as it is, and not sent again (it would be refused again).
     let msg = "parse error at line 1, col 23: syntax error: unexpected |=";
     answer_lines(&mut s, Err(FetchError { kind: FetchErrorKind::Api, message: msg.into() }));
     assert_eq!(s.logs.lines.error.as_ref().unwrap().message, msg);
+    let eff = update(&mut s, Action::Tick { now_ms: T0 + 60_000 });
+    assert!(fetches(&eff).iter().all(|(p, _, _)| *p != LogsPurpose::Lines), "a refused query is not sent again");
     assert_eq!(s.logs.history.entries.last().unwrap(), r#"{service="ml_service"} |= "slow""#);
     // Up in the prompt brings back the earlier query.
     update(&mut s, Intent::EditQuery.into());
@@ -312,4 +314,16 @@ fn the_volume_spans_the_whole_range_with_quiet_steps_as_zeros() {
     let errors = &v.counts.iter().find(|(l, _)| *l == Level::Error).unwrap().1;
     assert_eq!((errors[0], errors[1], errors[59]), (3.0, 0.0, 7.0));
     assert_eq!(v.total(Level::Error), 10.0);
+}
+
+#[test]
+fn an_unreachable_loki_is_asked_again_after_ten_seconds() {
+    let mut s = state();
+    update(&mut s, Intent::LogsView.into());
+    let first = s.logs.lines.issued;
+    let e = FetchError { kind: FetchErrorKind::Connect, message: "Loki at http://loki:3100/ is unreachable".into() };
+    answer_lines(&mut s, Err(e));
+    assert!(fetches(&update(&mut s, Action::Tick { now_ms: T0 + 5_000 })).is_empty());
+    let eff = update(&mut s, Action::Tick { now_ms: T0 + 10_000 });
+    assert!(fetches(&eff).iter().any(|(p, g, _)| *p == LogsPurpose::Lines && *g > first));
 }
