@@ -134,6 +134,12 @@ intents! {
     ShowDetail = "show_detail",
     /// Show JSON lines as sent, or as their message followed by the other fields.
     ToggleRaw = "toggle_raw",
+    /// The runbook actions offered on the selection (an alert, a health target) or everywhere.
+    ActionsMenu = "actions_menu",
+    /// In the actions menu: show the chosen action's exact command or request without running it.
+    DryRun = "dry_run",
+    /// Show or hide the output of the last runbook actions.
+    ActionOutput = "action_output",
 }
 
 impl Intent {
@@ -314,6 +320,32 @@ pub struct TailUpdate {
     pub data: TailData,
 }
 
+/// What the runner reports about one run of a runbook action (`id` as issued by `update`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RunbookEvent {
+    /// The `started` record is on disk and the run began; `attempt` is its id in the audit trail.
+    Started { id: u64, attempt: String, at_ms: i64 },
+    /// Output lines as the program wrote them (`true` for stderr); sanitised before they are shown.
+    Output { id: u64, lines: Vec<(bool, String)> },
+    /// The output reached the runner's cap: the rest is counted and hashed, not kept.
+    Capped { id: u64 },
+    /// The run ended; `audit_error` when its end could not be recorded.
+    Ended {
+        id: u64,
+        success: bool,
+        summary: String,
+        exit_code: Option<i32>,
+        duration_ms: u64,
+        audit_error: Option<String>,
+        at_ms: i64,
+    },
+    /// Not run: a guard refused (cooldown, single flight, read-only), or the start could not be recorded.
+    Refused { id: u64, reason: String },
+    /// A record about the run (dry run, cancel, verification) could not be written.
+    AuditFailed { id: u64, error: String },
+}
+
 /// An edit of the focused text field (the filter bar or a silence field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -372,6 +404,10 @@ pub enum Action {
     Text { op: TextOp },
     /// The process was asked to stop (SIGTERM, SIGHUP, the terminal went away).
     Shutdown { reason: String },
+    /// The key of configured action number `index` was pressed (the engine matched it).
+    RunAction { index: usize },
+    /// A runbook action's run moved.
+    Runbook(RunbookEvent),
 }
 
 impl From<Intent> for Action {

@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
-fn spawn_input(tx: UnboundedSender<Action>) {
+fn spawn_input(tx: UnboundedSender<Action>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut events = EventStream::new();
         loop {
@@ -39,7 +39,7 @@ fn spawn_input(tx: UnboundedSender<Action>) {
                 }
             }
         }
-    });
+    })
 }
 
 fn spawn_ticks(tx: UnboundedSender<Action>) {
@@ -77,6 +77,41 @@ fn spawn_signals(_tx: UnboundedSender<Action>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Give the terminal to an interactive action: keyboard reading stopped (the caller did), the
+/// screen suspended, the attempt run (guards and audit as for any action), a key awaited so its last
+/// output can be read, then the screen taken back.
+async fn run_interactive(guard: &mut TerminalGuard, engine: &Engine, job: crate::engine::Interactive) {
+    use std::io::Write;
+    let Ok(runner) = engine.runner.clone() else { return };
+    if let Err(e) = guard.suspend() {
+        tracing::warn!(error = %e, "cannot suspend the screen");
+    }
+    let shown = runner.display(&job.command);
+    println!("\ncentinela: running {} on {} (interactive): {shown}\n", job.meta.action, job.meta.target);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    crate::engine::runbook::attempt(runner, tx, job.id, job.meta, job.policy, job.command).await;
+    let mut end = String::from("ended");
+    while let Ok(a) = rx.try_recv() {
+        if let Action::Runbook(crate::action::RunbookEvent::Ended { summary, .. }) = &a {
+            end = summary.clone();
+        }
+        if let Action::Runbook(crate::action::RunbookEvent::Refused { reason, .. }) = &a {
+            end = format!("not run: {reason}");
+        }
+        let _ = engine.tx.send(a);
+    }
+    print!("\ncentinela: {end}. Press enter to return to the dashboard.");
+    let _ = std::io::stdout().flush();
+    let _ = tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)
+    })
+    .await;
+    if let Err(e) = guard.resume() {
+        tracing::warn!(error = %e, "cannot take the screen back");
+    }
+}
+
 /// How long a redraw caused by data waits for the rest of a refresh's answers.
 const COALESCE: Duration = Duration::from_millis(40);
 
@@ -89,7 +124,7 @@ pub async fn run(mut engine: Engine, theme: Theme, keymap: Keymap) -> anyhow::Re
     let mut guard = TerminalGuard::enter()?;
     let size = guard.terminal.size()?;
     spawn_signals(engine.tx.clone())?;
-    spawn_input(engine.tx.clone());
+    let mut input = spawn_input(engine.tx.clone());
     engine.keymap = keymap.clone();
     spawn_ticks(engine.tx.clone());
     engine.handle(Action::Resize { width: size.width, height: size.height });
@@ -130,6 +165,13 @@ pub async fn run(mut engine: Engine, theme: Theme, keymap: Keymap) -> anyhow::Re
         );
         if !engine.handle(action) || !engine.drain() {
             break;
+        }
+        if let Some(job) = engine.interactive.take() {
+            input.abort();
+            let _ = (&mut input).await;
+            run_interactive(&mut guard, &engine, job).await;
+            input = spawn_input(engine.tx.clone());
+            engine.state.dirty = true;
         }
         if engine.state.dirty {
             let now = tokio::time::Instant::now();

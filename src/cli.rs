@@ -62,7 +62,8 @@ pub enum Command {
 pub enum AuditCmd {
     /// Check the audit log's hash chain; print the first broken record (exit 1) or `ok` (exit 0).
     Verify {
-        /// The log to check (default: audit.jsonl in the state dir; `centinela info` shows it).
+        /// The log to check (default: audit.jsonl in the state dir, demo-audit.jsonl with --demo;
+        /// `centinela info` shows it).
         file: Option<PathBuf>,
     },
 }

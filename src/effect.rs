@@ -62,6 +62,22 @@ pub enum Effect {
     },
     /// Stop the live tail.
     StopTail,
+    /// Run a runbook action through the runner (guards, audit, run); answered by `Action::Runbook`
+    /// events with this id.
+    RunAction {
+        id: u64,
+        meta: crate::actions::attempt::AttemptMeta,
+        policy: crate::actions::attempt::Policy,
+        command: crate::actions::attempt::Command,
+    },
+    /// Write one audit record about an action that is not run now (refused, cancelled, dry run,
+    /// verified).
+    AuditAction {
+        meta: crate::actions::attempt::AttemptMeta,
+        command: Option<crate::actions::attempt::Command>,
+        event: crate::actions::audit::Event,
+        outcome: String,
+    },
     /// Ring the terminal bell (a new alert fired and `alerts.bell` is on).
     Bell,
     Quit,

@@ -9,6 +9,18 @@ use crate::poll::{Fetcher, Job, TaskKey};
 use crate::state::State;
 use crate::update::update;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use tokio::task::JoinSet;
+
+pub mod runbook;
+
+/// An interactive action waiting for the terminal loop to suspend the screen and run it.
+#[derive(Debug)]
+pub struct Interactive {
+    pub id: u64,
+    pub meta: crate::actions::attempt::AttemptMeta,
+    pub policy: crate::actions::attempt::Policy,
+    pub command: crate::actions::attempt::Command,
+}
 
 pub struct Engine {
     pub state: State,
@@ -19,6 +31,13 @@ pub struct Engine {
     pub bell: bool,
     pub tx: UnboundedSender<Action>,
     pub rx: UnboundedReceiver<Action>,
+    /// Runs runbook actions and writes the audit trail, or why it cannot (then every action is
+    /// refused; `state.actions.unavailable` says so on screen).
+    pub runner: Result<crate::actions::attempt::Runner, String>,
+    /// Action runs and audit writes in progress (dropping the engine stops the runs).
+    pub action_tasks: JoinSet<()>,
+    /// An interactive action the terminal loop has to run next.
+    pub interactive: Option<Interactive>,
 }
 
 impl Engine {
@@ -29,7 +48,24 @@ impl Engine {
     ) -> Engine {
         let (tx, rx) = unbounded_channel();
         let fetcher = Fetcher::new(client, max_in_flight, tx.clone());
-        Engine { state, fetcher, keymap: Keymap::load(None).unwrap_or_default(), bell: false, tx, rx }
+        Engine {
+            state,
+            fetcher,
+            keymap: Keymap::load(None).unwrap_or_default(),
+            bell: false,
+            tx,
+            rx,
+            runner: Err("no audit trail is set up".into()),
+            action_tasks: JoinSet::new(),
+            interactive: None,
+        }
+    }
+
+    /// Use `runner` for runbook actions; when there is none, every action is refused and the screen
+    /// says why.
+    pub fn set_runner(&mut self, runner: Result<crate::actions::attempt::Runner, String>) {
+        self.state.actions.unavailable = runner.as_ref().err().cloned();
+        self.runner = runner;
     }
 
     /// Apply one action and run its effects. Returns false when the app should stop.
@@ -77,6 +113,36 @@ impl Engine {
                     self.fetcher.start_tail(generation, expr, start_ns, limit)
                 }
                 Effect::StopTail => self.fetcher.stop_tail(),
+                Effect::RunAction { id, meta, policy, command } => match (&self.runner, command) {
+                    (Ok(_), command @ crate::actions::attempt::Command::Interactive(_)) => {
+                        self.interactive = Some(Interactive { id, meta, policy, command })
+                    }
+                    (Ok(r), command) => runbook::spawn_run(
+                        &mut self.action_tasks,
+                        r.clone(),
+                        self.tx.clone(),
+                        id,
+                        meta,
+                        policy,
+                        command,
+                    ),
+                    (Err(why), _) => {
+                        let reason = format!("not run: {why}");
+                        let _ = self.tx.send(Action::Runbook(crate::action::RunbookEvent::Refused { id, reason }));
+                    }
+                },
+                Effect::AuditAction { meta, command, event, outcome } => match &self.runner {
+                    Ok(r) => runbook::spawn_audit(
+                        &mut self.action_tasks,
+                        r.clone(),
+                        self.tx.clone(),
+                        meta,
+                        command,
+                        event,
+                        outcome,
+                    ),
+                    Err(why) => tracing::error!(%why, action = %meta.action, "no audit trail: record lost"),
+                },
                 Effect::Bell => self.bell = true,
                 Effect::Quit => go_on = false,
             }
@@ -99,6 +165,9 @@ impl Engine {
 /// question is open, else the intent the keymap gives it in the current view.
 pub fn translate(state: &State, keymap: &Keymap, key: Key) -> Option<Action> {
     use crate::action::Intent;
+    if let Some(taken) = runbook::translate(state, key) {
+        return taken;
+    }
     if state.alerts.confirm.is_some() {
         return match key.code {
             KeyCodeOrd::Char('y' | 'Y') | KeyCodeOrd::Enter => Some(Intent::Confirm.into()),

@@ -24,7 +24,7 @@ fn main() -> ExitCode {
         Some(Command::Info) => return info(&paths, &cli.common),
         Some(Command::Audit { cmd: AuditCmd::Verify { file } }) => {
             let default = file.is_none();
-            return audit_verify(&file.unwrap_or_else(|| paths.audit_file()), default);
+            return audit_verify(&file.unwrap_or_else(|| paths.audit_file_for(cli.common.demo)), default);
         }
         _ => {}
     }
@@ -58,7 +58,10 @@ fn main() -> ExitCode {
             }
             _ => {
                 tracing::info!(env = %loaded.env_name, demo = loaded.demo.is_some(), "starting");
-                app::run(loaded.engine(), loaded.theme.clone(), loaded.keymap.clone()).await
+                let mut engine = loaded.engine();
+                engine.set_runner(loaded.runner());
+                engine.state.actions.terminal = true;
+                app::run(engine, loaded.theme.clone(), loaded.keymap.clone()).await
             }
         }
     });

@@ -55,6 +55,21 @@ impl Paths {
     pub fn audit_file(&self) -> PathBuf {
         self.state_dir.join("audit.jsonl")
     }
+
+    /// The audit trail `--demo` writes: its own file, so the simulated deployer's restarts never mix
+    /// with the real ones (`centinela --demo audit verify` checks it).
+    pub fn demo_audit_file(&self) -> PathBuf {
+        self.state_dir.join("demo-audit.jsonl")
+    }
+
+    /// The audit trail in use: the demo's or the real one.
+    pub fn audit_file_for(&self, demo: bool) -> PathBuf {
+        if demo {
+            self.demo_audit_file()
+        } else {
+            self.audit_file()
+        }
+    }
 }
 
 /// Read a file that may be absent: `Ok(None)` when it does not exist.

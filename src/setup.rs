@@ -135,6 +135,7 @@ impl Loaded {
         let mut state = State::new(&self.config, &self.env_name, self.production, now_ms());
         state.demo = self.demo.is_some();
         state.alerts.created_by = crate::alerts::silence::default_created_by();
+        state.actions.origin = crate::actions::audit::Origin::detect();
         let mut engine = Engine::new(state, PromClient::new(&self.source), self.source.max_in_flight);
         engine.fetcher.set_alertmanagers(self.alertmanagers.iter().map(AmClient::new).collect());
         engine.fetcher.set_health(health_checks(&self.health, self.extra_ca.as_deref()));
@@ -148,6 +149,16 @@ impl Loaded {
         }
         engine.keymap = self.keymap.clone();
         engine
+    }
+
+    /// The runner of runbook actions, writing the audit trail in the state dir (the demo's own file
+    /// with `--demo`), or why there can be none.
+    pub fn runner(&self) -> Result<crate::actions::attempt::Runner, String> {
+        crate::actions::setup::runner(
+            &self.paths.audit_file_for(self.demo.is_some()),
+            &self.config.actions,
+            self.config.settings.read_only,
+        )
     }
 }
 

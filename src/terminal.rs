@@ -47,6 +47,22 @@ impl TerminalGuard {
     }
 }
 
+impl TerminalGuard {
+    /// Hand the terminal to another program: the normal screen, cooked mode, the cursor shown.
+    pub fn suspend(&mut self) -> io::Result<()> {
+        restore();
+        Ok(())
+    }
+
+    /// Take the terminal back after [`Self::suspend`]; the next draw repaints everything.
+    pub fn resume(&mut self) -> io::Result<()> {
+        terminal::enable_raw_mode()?;
+        ACTIVE.store(true, Ordering::SeqCst);
+        execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
+        self.terminal.clear()
+    }
+}
+
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();

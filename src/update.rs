@@ -13,6 +13,7 @@ use crate::effect::{Effect, FetchRequest};
 use crate::sources::prometheus::range_params;
 use crate::state::{Page, Slot, State, StatusMsg};
 
+pub mod actions;
 mod alerts;
 mod health;
 mod logs;
@@ -35,7 +36,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 state.status = None;
                 state.dirty = true;
             }
-            schedule_all(state)
+            let mut out = schedule_all(state);
+            out.extend(actions::verify_all(state));
+            out
         }
         Action::Resize { width, height } => {
             state.width = width;
@@ -52,6 +55,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             alerts::apply_write(state, w);
             alerts::schedule(state)
         }
+        Action::Text { op } if actions::text_focus(state) => actions::on_text(state, op),
         Action::Text { op } if logs::text_focus(state) => logs::on_text(state, op),
         Action::Text { op } => alerts::on_text(state, op),
         Action::Health(r) => {
@@ -71,6 +75,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             vec![Effect::Quit]
         }
         Action::Intent { intent } => on_intent(state, intent),
+        Action::RunAction { index } => actions::invoke(state, index, false),
+        Action::Runbook(event) => actions::apply(state, event),
     }
 }
 
@@ -85,7 +91,7 @@ fn schedule_all(state: &mut State) -> Vec<Effect> {
 
 /// Whether a text field has the keyboard (keys are then text edits, not bindings).
 pub fn text_focus(state: &State) -> bool {
-    alerts::text_focus(state) || logs::text_focus(state)
+    actions::text_focus(state) || alerts::text_focus(state) || logs::text_focus(state)
 }
 
 fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
@@ -99,6 +105,9 @@ fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
 
 fn on_intent_inner(state: &mut State, intent: Intent) -> Vec<Effect> {
     state.dirty = true;
+    if let Some(effects) = actions::on_intent(state, intent) {
+        return effects;
+    }
     if let Some(effects) = logs::on_intent(state, intent) {
         return effects;
     }
@@ -118,6 +127,7 @@ fn on_intent_inner(state: &mut State, intent: Intent) -> Vec<Effect> {
         return Vec::new();
     }
     match intent {
+        Intent::Quit if !actions::may_quit(state) => Vec::new(),
         Intent::Quit => {
             state.quit = true;
             vec![Effect::Quit]
@@ -366,6 +376,8 @@ fn tick_signature(state: &State) -> u64 {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_actions;
 #[cfg(test)]
 mod tests_alerts;
 #[cfg(test)]

@@ -12,6 +12,7 @@ const LONG: Duration = Duration::from_secs(60);
 
 fn meta(action: &str) -> AttemptMeta {
     AttemptMeta {
+        attempt: String::new(),
         action: action.into(),
         target: "agente_negocio".into(),
         environment: "production".into(),

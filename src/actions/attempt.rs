@@ -20,7 +20,7 @@ pub use guards::{duration_words, Guards, Policy};
 use super::audit::{
     new_attempt_id, redact_argv, AuditCommand, AuditError, AuditLog, Confirmation, Entry, Event, Origin,
 };
-use super::run::{run_exec, run_http, ExecCommand, HttpCommand, RunEvent, RunOutcome, RunStatus};
+use super::run::{run_exec, run_http, run_interactive, ExecCommand, HttpCommand, RunEvent, RunOutcome, RunStatus};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -31,13 +31,15 @@ use tokio::sync::mpsc::UnboundedSender;
 pub enum Command {
     Exec(ExecCommand),
     Http(HttpCommand),
+    /// A program given the terminal while the dashboard is suspended (see [`super::run::run_interactive`]).
+    Interactive(ExecCommand),
 }
 
 impl Command {
     /// The command as the audit trail records it, secrets (by name, and the `secrets` given) redacted.
     pub fn audit_command(&self, secrets: &[&str]) -> AuditCommand {
         match self {
-            Command::Exec(c) => AuditCommand::argv(&c.argv, secrets),
+            Command::Exec(c) | Command::Interactive(c) => AuditCommand::argv(&c.argv, secrets),
             Command::Http(c) => {
                 let headers: Vec<(&str, &str)> = c.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
                 AuditCommand::http(&c.method, &c.url, &headers, secrets)
@@ -48,7 +50,9 @@ impl Command {
     /// One line for the screen (redacted): `systemctl restart 'my unit'`, `POST https://… (2 headers)`.
     pub fn display(&self, secrets: &[&str]) -> String {
         match self {
-            Command::Exec(c) => redact_argv(&c.argv, secrets).iter().map(|a| quote(a)).collect::<Vec<_>>().join(" "),
+            Command::Exec(c) | Command::Interactive(c) => {
+                redact_argv(&c.argv, secrets).iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ")
+            }
             Command::Http(c) => {
                 let AuditCommand::Http { method, url, headers } = self.audit_command(secrets) else {
                     unreachable!("an HTTP command is recorded as one")
@@ -69,6 +73,7 @@ impl Command {
         match self {
             Command::Exec(c) => run_exec(c, events).await,
             Command::Http(c) => run_http(c, events).await,
+            Command::Interactive(c) => run_interactive(c, events).await,
         }
     }
 }
@@ -86,6 +91,9 @@ fn quote(arg: &str) -> String {
 /// Who runs what, where, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttemptMeta {
+    /// The id every record of this attempt carries ([`super::audit::new_attempt_id`]); a fresh one
+    /// is drawn when empty.
+    pub attempt: String,
     pub action: String,
     /// A short description of what it acts on, e.g. `checkout on web-1`.
     pub target: String,
@@ -219,17 +227,38 @@ impl Runner {
         self.append(Entry { outcome: reason.to_string(), ..self.entry(Event::Refused, meta, command) }).await.map(drop)
     }
 
+    /// Write one record about an attempt decided elsewhere: cancelled at the confirmation, refused
+    /// before a command existed (a template refusal), or the verification after a run.
+    pub async fn record(
+        &self,
+        meta: &AttemptMeta,
+        command: Option<&Command>,
+        event: Event,
+        outcome: &str,
+    ) -> Result<(), AuditError> {
+        let mut entry = Entry { outcome: outcome.to_string(), ..self.entry_for(event, meta, command) };
+        if command.is_none() {
+            entry.command = None;
+        }
+        self.append(entry).await
+    }
+
     fn entry(&self, event: Event, meta: &AttemptMeta, command: &Command) -> Entry {
+        self.entry_for(event, meta, Some(command))
+    }
+
+    fn entry_for(&self, event: Event, meta: &AttemptMeta, command: Option<&Command>) -> Entry {
+        let attempt = if meta.attempt.is_empty() { new_attempt_id() } else { meta.attempt.clone() };
         Entry {
             user: meta.origin.user.clone(),
             host: meta.origin.host.clone(),
             environment: meta.environment.clone(),
             action: meta.action.clone(),
             target: meta.target.clone(),
-            command: Some(command.audit_command(&self.secrets())),
+            command: command.map(|c| c.audit_command(&self.secrets())),
             confirmation: meta.confirmation.clone(),
             alert_fingerprint: meta.alert_fingerprint.clone(),
-            ..Entry::new(event, new_attempt_id())
+            ..Entry::new(event, attempt)
         }
     }
 

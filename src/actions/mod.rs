@@ -4,6 +4,8 @@
 
 pub mod attempt;
 pub mod audit;
+pub mod invoke;
 pub mod run;
+pub mod setup;
 pub mod spec;
 pub mod template;

@@ -13,9 +13,11 @@
 
 mod group;
 mod http;
+mod interactive;
 mod output;
 
 pub use http::run_http;
+pub use interactive::run_interactive;
 pub use output::{MAX_LINE_BYTES, MAX_OUTPUT_BYTES};
 
 use group::GroupGuard;

@@ -1,5 +1,6 @@
 //! The application state. Plain data, owned by the runtime loop, changed only by [`crate::update`].
 
+pub mod actions;
 pub mod alerts;
 pub mod health;
 pub mod logs;
@@ -113,6 +114,8 @@ pub struct State {
     pub alerts: alerts::AlertsState,
     pub health: health::HealthState,
     pub logs: logs::LogsState,
+    /// Runbook actions: the menu, the confirmation, the runs and their output.
+    pub actions: actions::ActionsState,
     /// How labels become a log query in this environment.
     pub log_pivot: crate::config::LogPivot,
     pub now_ms: i64,
@@ -176,6 +179,7 @@ impl State {
                 ..logs::LogsState::new(config.logs.clone(), no_loki)
             },
             log_pivot: env.map(|e| e.log_pivot.clone()).unwrap_or_default(),
+            actions: actions::ActionsState::new(config.actions.clone(), Default::default()),
             now_ms,
             width: 160,
             height: 48,

@@ -183,6 +183,7 @@ fn hints(keymap: &Keymap, state: &State) -> String {
             return " enter apply · esc cancel · ↑↓ earlier filters · ctrl-u clear".into()
         }
         Context::Alerts => &[
+            (Intent::ActionsMenu, "actions"),
             (Intent::Filter, "filter"),
             (Intent::Silence, "silence"),
             (Intent::Acknowledge, "ack"),
@@ -194,6 +195,7 @@ fn hints(keymap: &Keymap, state: &State) -> String {
             (Intent::Quit, "quit"),
         ],
         Context::Health => &[
+            (Intent::ActionsMenu, "actions"),
             (Intent::SelectNext, "next"),
             (Intent::Refresh, "check now"),
             (Intent::ShowLogs, "logs"),
@@ -232,8 +234,21 @@ fn hints(keymap: &Keymap, state: &State) -> String {
             (Intent::Quit, "quit"),
         ],
     };
-    let parts: Vec<String> =
-        items.iter().filter_map(|(i, label)| keymap.key_for_in(ctx, *i).map(|k| format!("{k} {label}"))).collect();
+    let mut parts: Vec<String> = Vec::new();
+    if matches!(ctx, Context::Alerts | Context::Health) {
+        // The actions offered on the selection, by their own keys, first: that is what is urgent.
+        let subject = crate::update::actions::subject(state);
+        if subject != crate::actions::invoke::Subject::Global {
+            let offered = crate::actions::invoke::offered(&state.actions.specs, &subject, &state.env_name);
+            parts.extend(
+                offered
+                    .iter()
+                    .filter(|(_, s)| s.scope != crate::config::Scope::Global)
+                    .filter_map(|(_, s)| s.key.as_ref().map(|k| format!("{k} {}", crate::sanitize::sanitize(&s.name)))),
+            );
+        }
+    }
+    parts.extend(items.iter().filter_map(|(i, label)| keymap.key_for_in(ctx, *i).map(|k| format!("{k} {label}"))));
     format!(" {}", parts.join(" · "))
 }
 

@@ -4,6 +4,7 @@
 //! pictures show is what the engineer sees. Untrusted text is passed through
 //! [`crate::sanitize::sanitize`] before it reaches a buffer.
 
+pub mod actions;
 pub mod alerts;
 pub mod bar;
 pub mod chrome;
@@ -27,7 +28,12 @@ use ratatui::Frame;
 /// Draw the whole screen.
 pub fn render(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
     let area = f.area();
-    let screen = layout::screen(area);
+    let mut screen = layout::screen(area);
+    let output = state.actions.output_open.then(|| {
+        let h = actions::output_height(screen.body);
+        screen.body.height -= h;
+        ratatui::layout::Rect { y: screen.body.y + screen.body.height, height: h, ..screen.body }
+    });
     chrome::header(f, screen.header, state, theme);
     let dash = state.dash();
     if state.page == crate::state::Page::Alerts {
@@ -49,7 +55,12 @@ pub fn render(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
             }
         }
     }
+    if let Some(rect) = output {
+        actions::draw_output(f, rect, state, theme);
+    }
     chrome::status(f, screen.status, state, theme, keymap);
+    actions::draw_menu(f, area, state, theme);
+    actions::draw_confirm(f, area, state, theme);
     if state.help {
         help::draw(f, area, theme, keymap, state.key_context());
     }

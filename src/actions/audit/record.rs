@@ -21,6 +21,8 @@ pub enum Event {
     TimedOut,
     /// Shown, not run.
     DryRun,
+    /// After a successful run: whether what it was meant to fix recovered in time (`outcome` says).
+    Verified,
     /// Written by the log itself after moving a torn write aside.
     Recovered,
 }
@@ -34,6 +36,7 @@ impl Event {
             Event::Cancelled => "cancelled",
             Event::TimedOut => "timed_out",
             Event::DryRun => "dry_run",
+            Event::Verified => "verified",
             Event::Recovered => "recovered",
         }
     }
