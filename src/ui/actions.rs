@@ -70,7 +70,7 @@ pub fn draw_confirm(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let width = (area.width * 4 / 5).clamp(44, 110);
     let inner = width.saturating_sub(4).max(1) as usize;
     let env = if state.production {
-        Span::styled(format!(" {} (production) ", state.env_name.to_uppercase()), theme.style(Role::Production))
+        Span::styled(format!(" {} ", state.env_name.to_uppercase()), theme.style(Role::Production))
     } else {
         Span::styled(state.env_name.clone(), theme.style(Role::Accent))
     };
@@ -140,13 +140,25 @@ fn command_timeout(c: &crate::actions::attempt::Command) -> u64 {
     }
 }
 
+/// A summary short enough for a title: `exit 0`, `HTTP 503`; the whole of it is shown in the pane.
+fn short(summary: &str) -> String {
+    if summary.chars().count() <= 24 {
+        summary.to_string()
+    } else {
+        "failed".to_string()
+    }
+}
+
 /// The title of a run: what, on what, and how it went.
 fn run_title(r: &Run, now_ms: i64) -> (String, Role) {
     let (how, role) = match &r.phase {
         Phase::Queued => ("starting".to_string(), Role::Info),
         Phase::Running => (format!("running {}", took((now_ms - r.started_ms).max(0) as u64)), Role::Info),
-        Phase::Finished { success, summary, duration_ms, .. } => {
-            (format!("{summary} · {}", took(*duration_ms)), if *success { Role::Ok } else { Role::Critical })
+        Phase::Finished { success: true, summary, duration_ms, .. } => {
+            (format!("✓ {} · {}", short(summary), took(*duration_ms)), Role::Ok)
+        }
+        Phase::Finished { summary, duration_ms, .. } => {
+            (format!("✗ {} · {}", short(summary), took(*duration_ms)), Role::Critical)
         }
         Phase::Refused(_) => ("refused".to_string(), Role::Critical),
         Phase::DryRun => ("dry run: not run".to_string(), Role::Accent),
@@ -191,8 +203,12 @@ pub fn draw_output(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let (title, role) = run_title(r, state.now_ms);
     let mut head =
         vec![Line::styled(format!(" $ {}", sanitize(r.shown.lines().next().unwrap_or(""))), theme.style(Role::Muted))];
-    if let Phase::Refused(why) = &r.phase {
-        head.push(Line::styled(format!(" ✗ {}", sanitize(why)), theme.style(Role::Critical)));
+    match &r.phase {
+        Phase::Refused(why) => head.push(Line::styled(format!(" ✗ {}", sanitize(why)), theme.style(Role::Critical))),
+        Phase::Finished { success: false, summary, .. } if short(summary) != *summary => {
+            head.push(Line::styled(format!(" ✗ {}", sanitize(summary)), theme.style(Role::Critical)))
+        }
+        _ => {}
     }
     if let Phase::DryRun = r.phase {
         for l in r.shown.lines().skip(1) {

@@ -66,8 +66,40 @@ fn global_rows(keymap: &Keymap, ctx: Context) -> Vec<(String, String)> {
     out
 }
 
-pub fn draw(f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap, ctx: Context) {
-    let rows = rows(keymap, ctx);
+/// Rows for the runbook actions whose keys work in `ctx` (from the config, not the keymap).
+pub fn action_rows(specs: &[crate::config::ActionSpec], env: &str, ctx: Context) -> Vec<(String, String)> {
+    use crate::config::Scope;
+    let rows: Vec<(String, String)> = specs
+        .iter()
+        .filter(|s| s.offered_in(env))
+        .filter(|s| match &s.scope {
+            Scope::Global => matches!(ctx, Context::Alerts | Context::Health),
+            Scope::Alert(_) => ctx == Context::Alerts,
+            Scope::Health(_) => ctx == Context::Health,
+        })
+        .map(|s| {
+            let on = match &s.scope {
+                Scope::Global => String::new(),
+                Scope::Alert(m) if m.text.is_empty() => " (on the selected alert)".into(),
+                Scope::Alert(m) => format!(" (on alerts {})", m.text),
+                Scope::Health(_) => " (on the selected target)".into(),
+            };
+            let what = if s.description.is_empty() { s.name.clone() } else { format!("{}: {}", s.name, s.description) };
+            let danger = if s.dangerous { " ⚠ dangerous" } else { "" };
+            (s.key.clone().unwrap_or_else(|| "x menu".into()), format!("{what}{on}{danger}"))
+        })
+        .collect();
+    if rows.is_empty() {
+        return rows;
+    }
+    let mut out = vec![(String::new(), "runbook actions [from the config]".to_string())];
+    out.extend(rows);
+    out
+}
+
+pub fn draw(f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap, ctx: Context, actions: Vec<(String, String)>) {
+    let mut rows = rows(keymap, ctx);
+    rows.extend(actions);
     let key_w = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(4).min(24);
     let desc_w = rows.iter().map(|(_, d)| d.chars().count()).max().unwrap_or(10);
     let width = ((key_w + desc_w + 5) as u16).min(area.width);
@@ -84,7 +116,7 @@ pub fn draw(f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap, ctx: Cont
                     format!(" {:<key_w$} ", crate::sanitize::sanitize_trunc(k, key_w)),
                     theme.style(Role::Accent),
                 ),
-                Span::raw(d.clone()),
+                Span::raw(crate::sanitize::sanitize(d).into_owned()),
             ])
         })
         .collect();

@@ -62,6 +62,8 @@ pub fn render(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
     actions::draw_menu(f, area, state, theme);
     actions::draw_confirm(f, area, state, theme);
     if state.help {
-        help::draw(f, area, theme, keymap, state.key_context());
+        let ctx = state.key_context();
+        let actions = help::action_rows(&state.actions.specs, &state.env_name, ctx);
+        help::draw(f, area, theme, keymap, ctx, actions);
     }
 }
