@@ -97,9 +97,6 @@ pub fn draw_confirm(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if !pr.policy.cooldown.is_zero() {
         facts.push(format!("cooldown {}", took(pr.policy.cooldown.as_millis() as u64)));
     }
-    if pr.interactive {
-        facts.push("interactive: the dashboard is suspended while it runs".into());
-    }
     lines.push(Line::styled(format!(" {}", facts.join(" · ")), theme.style(Role::Warn)));
     lines.push(Line::raw(""));
     match pr.confirm {
@@ -214,6 +211,9 @@ pub fn draw_output(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         for l in r.shown.lines().skip(1) {
             head.push(Line::styled(format!("   {}", sanitize(l)), theme.style(Role::Muted)));
         }
+    }
+    if r.interactive && !matches!(r.phase, Phase::DryRun) {
+        head.push(Line::styled(" ran in the terminal; its output was not captured", theme.style(Role::Muted)));
     }
     head.extend(verification_line(r, state.now_ms, theme));
     if let Some(e) = &r.audit_error {
