@@ -54,6 +54,13 @@ key = "ctrl-g"
 scope = "global"
 confirm = "none"
 exec = {{ argv = ["sleep", "37.25"] }}
+
+[[action]]
+name = "leak"
+key = "ctrl-e"
+scope = "global"
+confirm = "none"
+exec = {{ argv = ["sh", "-c", "echo token=$T"], env = {{ T = "{{secret.CENTINELA_TEST_LEAK}}" }} }}
 "#
     )
 }
@@ -213,4 +220,20 @@ async fn quitting_mid_run_kills_the_action_and_leaves_a_consistent_log() {
     let report = audit::verify(&path).unwrap();
     assert_eq!(report.unfinished.len(), 1, "the interrupted run is listed as unfinished, the chain intact");
     assert_eq!(events(&path), ["started", "refused"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_the_program_prints_never_reaches_the_screen_or_the_trail() {
+    std::env::set_var("CENTINELA_TEST_LEAK", "hunter2-s3cret");
+    let am = RealAlertmanager::start(AM_CONFIG);
+    am.post_alerts(&alert(None)).await;
+    let mut app = app(&am, false, false).await;
+    app.engine.handle(Action::Key { key: Key { ctrl: true, ..Key::char('e') } });
+    let done = |s: &State| s.actions.runs.back().is_some_and(|r| matches!(r.phase, Phase::Finished { .. }));
+    assert!(drive(&mut app.engine, 10, done).await);
+    let run = app.engine.state.actions.runs.back().unwrap();
+    assert_eq!(run.lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(), ["token=<redacted>"]);
+    assert!(run.shown.contains("<secret:CENTINELA_TEST_LEAK>"), "{}", run.shown);
+    let trail = std::fs::read_to_string(&app.audit).unwrap();
+    assert!(!trail.contains("hunter2"), "{trail}");
 }

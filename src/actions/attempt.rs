@@ -156,6 +156,11 @@ impl Runner {
         self.secrets.iter().map(String::as_str).collect()
     }
 
+    /// `text` (a line of an action's output) with every known secret value replaced by `<redacted>`.
+    pub fn redact(&self, text: &str) -> String {
+        super::audit::redact(text, &self.secrets())
+    }
+
     /// The redacted one-line form of `command`, as a confirmation prompt would show it.
     pub fn display(&self, command: &Command) -> String {
         command.display(&self.secrets())

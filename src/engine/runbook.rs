@@ -92,12 +92,16 @@ pub async fn attempt(
         // Lines come in batches: whatever arrived while the UI was busy is one action.
         let forward = {
             let tx = tx.clone();
+            let runner = runner.clone();
             async move {
                 while let Some(first) = erx.recv().await {
                     let mut lines = Vec::new();
                     let mut capped = false;
                     let mut take = |e: RunEvent| match e {
-                        RunEvent::Output { stream, line } => lines.push((stream == Stream::Stderr, line)),
+                        // A program may print a secret it was given: it never reaches the screen.
+                        RunEvent::Output { stream, line } => {
+                            lines.push((stream == Stream::Stderr, runner.redact(&line)))
+                        }
                         RunEvent::OutputCapped { .. } => capped = true,
                         RunEvent::Stopping { after } => lines.push((
                             true,
