@@ -16,6 +16,7 @@ pub mod config;
 pub mod effect;
 pub mod engine;
 pub mod health;
+pub mod incidents;
 pub mod keymap;
 pub mod logging;
 pub mod logs;

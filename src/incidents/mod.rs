@@ -1,0 +1,14 @@
+//! Incidents: opened when an alert at or above a configured severity starts firing (or by hand),
+//! closed when all of its alerts have resolved (or by hand), with a timeline of what happened
+//! (alerts, silences and acknowledgements, actions and their outcomes, health changes, environment
+//! switches, notes) at the sources' own times, their numbers (time to acknowledge, to mitigate, to
+//! resolve; MTTA and MTTR across incidents) and their files in the data dir.
+
+pub mod model;
+pub mod store;
+pub mod track;
+
+pub use model::{means, AlertSeen, Event, EventKind, Incident, Numbers};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,246 @@
+//! Keeping the timeline: pure functions that compare what the sources report now with what the
+//! incidents hold, and write the differences down as events, with the sources' own times where they
+//! give them (Alertmanager's `startsAt`/`endsAt`, a silence's `startsAt`/`endsAt`, an action's end).
+//! An alert that vanishes from Alertmanager without an `endsAt` in the past is resolved at the poll
+//! that first missed it: Alertmanager's API stops listing an alert once it is resolved.
+
+use super::model::{make_id, AlertSeen, Event, EventKind, Incident};
+use crate::alerts::model::{Labels, Silence, SilenceState};
+
+/// An alert as reported now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reported<'a> {
+    /// Label-set key ([`crate::alerts::view::label_fingerprint`]).
+    pub key: String,
+    pub labels: &'a Labels,
+    pub starts_ms: i64,
+    /// `endsAt` when it lies in the past (Alertmanager sets it on a resolved alert it still lists).
+    pub ended_ms: Option<i64>,
+}
+
+/// The severity threshold: an alert whose severity ranks at or above it opens an incident.
+pub struct Threshold<'a> {
+    pub rank: &'a dyn Fn(&str) -> usize,
+    pub open_rank: usize,
+}
+
+fn severity(labels: &Labels) -> &str {
+    labels.get("severity").map_or("", String::as_str)
+}
+
+fn alert_words(labels: &Labels) -> String {
+    crate::state::alerts::describe(labels)
+}
+
+/// The open incident of environment `env`, if any.
+pub fn open_of<'a>(list: &'a mut [Incident], env: &str) -> Option<&'a mut Incident> {
+    list.iter_mut().rev().find(|i| i.environment == env && i.is_open())
+}
+
+/// Compare the alerts reported now (`complete`: every source answered, so a missing alert has
+/// resolved) with the open incident; open, extend or close it. Returns the ids of incidents changed.
+pub fn observe_alerts(
+    list: &mut Vec<Incident>,
+    env: &str,
+    reported: &[Reported],
+    complete: bool,
+    now_ms: i64,
+    threshold: &Threshold,
+) -> Vec<String> {
+    let mut changed = Vec::new();
+    // Open one for the earliest qualifying alert when none is open.
+    if open_of(list, env).is_none() {
+        let first = reported
+            .iter()
+            .filter(|r| r.ended_ms.is_none() && (threshold.rank)(severity(r.labels)) <= threshold.open_rank)
+            .min_by_key(|r| (r.starts_ms, r.key.clone()));
+        if let Some(r) = first {
+            let name = r.labels.get("alertname").map_or("alert", String::as_str);
+            let on = ["service", "job", "instance"].iter().find_map(|k| r.labels.get(*k)).map_or("", String::as_str);
+            let opened = r.starts_ms.min(now_ms);
+            let mut inc = Incident {
+                id: make_id(opened, &[name, on]),
+                environment: env.to_string(),
+                title: alert_words(r.labels),
+                severity: severity(r.labels).to_string(),
+                opened_ms: opened,
+                closed_ms: None,
+                opened_by_hand: false,
+                closed_by_hand: false,
+                alerts: Default::default(),
+                events: Vec::new(),
+            };
+            inc.push(Event {
+                at_ms: opened,
+                kind: EventKind::Opened,
+                text: format!("by {}", inc.title),
+                by: String::new(),
+            });
+            list.push(inc);
+        }
+    }
+    let Some(inc) = open_of(list, env) else { return changed };
+    let mut touched = false;
+    for r in reported {
+        match inc.alerts.get_mut(&r.key) {
+            None if r.ended_ms.is_none() => {
+                inc.alerts.insert(
+                    r.key.clone(),
+                    AlertSeen {
+                        name: r.labels.get("alertname").cloned().unwrap_or_default(),
+                        severity: severity(r.labels).to_string(),
+                        labels: r.labels.clone(),
+                        starts_ms: r.starts_ms,
+                        ends_ms: None,
+                    },
+                );
+                if (threshold.rank)(severity(r.labels)) < (threshold.rank)(&inc.severity) {
+                    inc.severity = severity(r.labels).to_string();
+                }
+                let at = r.starts_ms.max(inc.opened_ms);
+                inc.push(Event {
+                    at_ms: at,
+                    kind: EventKind::AlertFiring,
+                    text: alert_words(r.labels),
+                    by: String::new(),
+                });
+                touched = true;
+            }
+            Some(seen) if seen.ends_ms.is_none() && r.ended_ms.is_some() => {
+                let at = r.ended_ms.unwrap_or(now_ms);
+                seen.ends_ms = Some(at);
+                let text = alert_words(r.labels);
+                inc.push(Event { at_ms: at, kind: EventKind::AlertResolved, text, by: String::new() });
+                touched = true;
+            }
+            Some(seen) if seen.ends_ms.is_some() && r.ended_ms.is_none() && r.starts_ms > seen.ends_ms.unwrap_or(0) => {
+                seen.ends_ms = None;
+                seen.starts_ms = r.starts_ms;
+                let text = format!("{} (again)", alert_words(r.labels));
+                inc.push(Event { at_ms: r.starts_ms, kind: EventKind::AlertFiring, text, by: String::new() });
+                touched = true;
+            }
+            _ => {}
+        }
+    }
+    if complete {
+        let now_keys: std::collections::HashSet<&str> = reported.iter().map(|r| r.key.as_str()).collect();
+        let gone: Vec<String> = inc
+            .alerts
+            .iter()
+            .filter(|(k, a)| a.ends_ms.is_none() && !now_keys.contains(k.as_str()))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in gone {
+            if let Some(a) = inc.alerts.get_mut(&k) {
+                a.ends_ms = Some(now_ms);
+                let text = alert_words(&a.labels);
+                inc.push(Event { at_ms: now_ms, kind: EventKind::AlertResolved, text, by: String::new() });
+                touched = true;
+            }
+        }
+    }
+    if !inc.opened_by_hand && !inc.alerts.is_empty() && inc.firing().next().is_none() {
+        let at = inc.alerts.values().filter_map(|a| a.ends_ms).max().unwrap_or(now_ms);
+        inc.closed_ms = Some(at);
+        inc.push(Event { at_ms: at, kind: EventKind::Closed, text: "every alert resolved".into(), by: String::new() });
+        touched = true;
+    }
+    if touched {
+        changed.push(inc.id.clone());
+    }
+    changed
+}
+
+/// Silences that mute one of the open incident's alerts: their creation (an acknowledgement when its
+/// comment says so) and their expiry, at the silence's own times. `recorded` holds
+/// `id:created` / `id:expired` markers already written.
+pub fn observe_silences(
+    list: &mut [Incident],
+    env: &str,
+    silences: &[&Silence],
+    recorded: &mut std::collections::HashSet<String>,
+    now_ms: i64,
+) -> Vec<String> {
+    let Some(inc) = open_of(list, env) else { return Vec::new() };
+    let mut touched = false;
+    for s in silences {
+        let ms: Vec<_> =
+            s.matchers.iter().cloned().filter_map(|m| crate::alerts::filter::Compiled::new(m).ok()).collect();
+        let mutes = inc.alerts.values().any(|a| ms.iter().all(|m| m.matches(&a.labels)));
+        if !mutes {
+            continue;
+        }
+        let matchers = crate::alerts::filter::format_matchers(&s.matchers);
+        if s.starts_at_ms >= inc.opened_ms - 60_000 && recorded.insert(format!("{}:created", s.id)) {
+            let ack = s.comment.to_ascii_lowercase().starts_with("acknowledged");
+            let kind = if ack { EventKind::Acknowledged } else { EventKind::Silenced };
+            let text = format!("{matchers} until {}: {}", hhmm(s.ends_at_ms), s.comment);
+            inc.push(Event { at_ms: s.starts_at_ms.min(now_ms), kind, text, by: s.created_by.clone() });
+            touched = true;
+        }
+        if s.state == SilenceState::Expired
+            && s.ends_at_ms >= inc.opened_ms
+            && recorded.insert(format!("{}:expired", s.id))
+        {
+            let text = matchers;
+            inc.push(Event {
+                at_ms: s.ends_at_ms.min(now_ms),
+                kind: EventKind::SilenceExpired,
+                text,
+                by: String::new(),
+            });
+            touched = true;
+        }
+    }
+    if touched {
+        vec![inc.id.clone()]
+    } else {
+        Vec::new()
+    }
+}
+
+fn hhmm(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).map_or_else(String::new, |t| t.format("%H:%M UTC").to_string())
+}
+
+/// Write one event into the open incident of `env`, if there is one. Returns its id.
+pub fn record(list: &mut [Incident], env: &str, event: Event) -> Option<String> {
+    let inc = open_of(list, env)?;
+    inc.push(event);
+    Some(inc.id.clone())
+}
+
+/// Open an incident by hand (when none is open in `env`).
+pub fn open_by_hand(list: &mut Vec<Incident>, env: &str, title: &str, by: &str, now_ms: i64) -> Result<String, String> {
+    if let Some(open) = open_of(list, env) {
+        return Err(format!("incident {} is already open", open.id));
+    }
+    let mut inc = Incident {
+        id: make_id(now_ms, &["manual"]),
+        environment: env.to_string(),
+        title: title.to_string(),
+        severity: String::new(),
+        opened_ms: now_ms,
+        closed_ms: None,
+        opened_by_hand: true,
+        closed_by_hand: false,
+        alerts: Default::default(),
+        events: Vec::new(),
+    };
+    inc.push(Event { at_ms: now_ms, kind: EventKind::Opened, text: "by hand".into(), by: by.to_string() });
+    let id = inc.id.clone();
+    list.push(inc);
+    Ok(id)
+}
+
+/// Close the open incident of `env` by hand.
+pub fn close_by_hand(list: &mut [Incident], env: &str, by: &str, now_ms: i64) -> Result<String, String> {
+    let inc = open_of(list, env).ok_or_else(|| format!("no incident is open in {env}"))?;
+    inc.closed_ms = Some(now_ms);
+    inc.closed_by_hand = true;
+    let firing = inc.firing().count();
+    let text = if firing > 0 { format!("by hand, {firing} alert(s) still firing") } else { "by hand".into() };
+    inc.push(Event { at_ms: now_ms, kind: EventKind::Closed, text, by: by.to_string() });
+    Ok(inc.id.clone())
+}
