@@ -16,6 +16,8 @@ use crate::theme::{Theme, ThemeSet};
 use anyhow::{anyhow, Context};
 use std::time::Duration;
 
+mod demo_actions;
+
 /// The Mini Market profile, embedded for `--demo`.
 pub const DEMO_PROFILE: &str = include_str!("../examples/minimarket.toml");
 
@@ -51,7 +53,8 @@ impl std::fmt::Display for ConfigProblems {
 impl std::error::Error for ConfigProblems {}
 
 /// The demo's config: the Mini Market profile, faster refreshes and shorter ranges so the scripted
-/// incident shows within a minute, pointed at the embedded servers.
+/// incident shows within a minute, pointed at the embedded servers; its runbook actions go to the
+/// simulated deployer instead of `docker` and the stack's scripts (see `setup/demo_actions.rs`).
 pub fn demo_config(demo: &DemoHandle) -> anyhow::Result<Config> {
     let mut c = config::load_str("examples/minimarket.toml (embedded)", DEMO_PROFILE).map_err(ConfigProblems)?;
     let health = demo_health(demo);
@@ -62,6 +65,7 @@ pub fn demo_config(demo: &DemoHandle) -> anyhow::Result<Config> {
         let headers = e.loki.take().map(|l| l.headers).unwrap_or_default();
         e.loki = Some(PromSource { headers, ..PromSource::new(&demo.loki_url) });
     }
+    demo_actions::rewire(&mut c, demo)?;
     c.alerts.refresh = config::Dur(Duration::from_secs(5));
     c.settings.health_interval = config::Dur(Duration::from_secs(5));
     let fast = config::Dur(Duration::from_secs(5));

@@ -12,11 +12,14 @@
 //! one silence store. The logs: [`loki_logs`] generates every service's lines (and the audit log)
 //! from the world, [`loki_lines`] writes their text, [`logql`] parses and runs the LogQL subset,
 //! [`loki_query`] answers log and metric queries, and [`loki_api`] serves them as Loki
-//! ([`loki_json`] for the shapes, [`loki_tail`] for the live tail).
+//! ([`loki_json`] for the shapes, [`loki_tail`] for the live tail). The runbook actions: [`deployer`]
+//! restarts and rolls back the simulated services (and pretends to back up and rotate keys), the
+//! endpoints `--demo` points its actions at instead of `docker` and the stack's scripts.
 
 pub mod alert_rules;
 pub mod am_api;
 pub mod am_config;
+pub mod deployer;
 pub mod logql;
 pub mod loki_api;
 pub mod loki_json;
@@ -65,6 +68,9 @@ pub struct DemoHandle {
     pub ca_pem: String,
     /// Loki's base URL (query, labels, series and the tail websocket under `/loki/api/v1`).
     pub loki_url: String,
+    /// The simulated deployer's base URL (restart, rollback, backup and key rotation under `/v1`);
+    /// it wants `Authorization: Bearer` [`services::DEMO_TOKEN`].
+    pub deployer_url: String,
     pub services: Vec<DemoService>,
     pub world: Arc<World>,
     tasks: Vec<JoinHandle<()>>,
@@ -143,12 +149,16 @@ pub async fn start(opts: DemoOptions) -> std::io::Result<DemoHandle> {
     tasks.push(tls.task);
     let (addr, task) = serve(loki_api::router(world.clone())).await?;
     tasks.push(task);
+    let loki_url = format!("http://{addr}");
+    let (addr, task) = serve(deployer::router(Arc::new(deployer::Deployer::new(world.clone())))).await?;
+    tasks.push(task);
     Ok(DemoHandle {
         prometheus_url,
         alertmanager_urls,
         tls_health_url: tls.url,
         ca_pem: tls.ca_pem,
-        loki_url: format!("http://{addr}"),
+        loki_url,
+        deployer_url: format!("http://{addr}"),
         services,
         world,
         tasks,

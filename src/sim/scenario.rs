@@ -5,6 +5,11 @@
 //! and OCR) climbs to about 5× over a minute, with OCR timeouts and errors; from t0+35 s
 //! `agente_negocio`'s error ratio jumps to ~8 %; at t0+40 s `agente_negocio` goes down until restarted.
 //! Independently, from t0+25 s the price model's drift score steps above its 0.15 alert threshold.
+//!
+//! Two operations change the world (the demo's deployer calls them): [`World::restart`] brings a downed
+//! `agente_negocio` back, and [`World::rollback`] puts a service on an older release, which for
+//! `agente_negocio` also ends the bad release's errors (and so the crash they lead to). Either way the
+//! service is healed from then on: `up`, `/health`, the alerts and the logs all follow.
 
 use std::sync::Mutex;
 
@@ -36,10 +41,43 @@ pub const ML_DRIFT_AT: f64 = 25.0;
 pub const NEGOCIO_ERRORS_AT: f64 = 35.0;
 pub const NEGOCIO_DOWN_AT: f64 = 40.0;
 
+/// The releases every simulated service has had, oldest first; each runs the last one until rolled back.
+pub const RELEASES: &[&str] = &["1.3.0", "1.4.1", "1.4.2"];
+
 #[derive(Debug, Default)]
 struct Faults {
-    /// When `agente_negocio` was restarted (healed), if it was.
+    /// When `agente_negocio` was restarted or rolled back (healed), if it was.
     negocio_healed_at: Option<f64>,
+    /// Services rolled back: job → index in [`RELEASES`] of the release they run now.
+    releases: std::collections::BTreeMap<String, usize>,
+}
+
+/// What a rollback did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolledBack {
+    /// The release it ran before.
+    pub from: &'static str,
+    /// The release it runs now.
+    pub to: &'static str,
+    /// Whether it ended a fault of the service (the bad release's errors, the crash).
+    pub fixed: bool,
+}
+
+/// Why a rollback was refused; the text says it in one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RollbackRefused {
+    /// No such release of the service.
+    UnknownRelease(String),
+    /// The release asked for is the running one or a newer one, or there is nothing older.
+    NotOlder(String),
+}
+
+impl std::fmt::Display for RollbackRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RollbackRefused::UnknownRelease(m) | RollbackRefused::NotOlder(m) => f.write_str(m),
+        }
+    }
 }
 
 /// The simulated world.
@@ -114,7 +152,8 @@ impl World {
         self.faults.lock().map(|f| f.negocio_healed_at).unwrap_or(None)
     }
 
-    /// Heal a downed service (a restart). Returns whether it was down.
+    /// Heal a downed service (a restart) at `now_ms` (which may be ahead: the service comes back up
+    /// then). Returns whether it was down at that time.
     pub fn restart(&self, job: &str, now_ms: i64) -> bool {
         let now = now_ms as f64 / 1000.0;
         if !self.is_down(job, now) {
@@ -124,6 +163,49 @@ impl World {
             f.negocio_healed_at = Some(now);
         }
         true
+    }
+
+    /// The release `job` runs.
+    pub fn release(&self, job: &str) -> &'static str {
+        let i = self.faults.lock().ok().and_then(|f| f.releases.get(job).copied());
+        RELEASES[i.unwrap_or(RELEASES.len() - 1)]
+    }
+
+    /// Put `job` on release `to` (the one before the running one when `None`), effective at `at_ms`
+    /// (which may be ahead, as for [`World::restart`]). Rolling `agente_negocio` back from the release
+    /// the incident came with ends the incident: its errors stop, and it is up (again, or still).
+    pub fn rollback(&self, job: &str, to: Option<&str>, at_ms: i64) -> Result<RolledBack, RollbackRefused> {
+        let at = at_ms as f64 / 1000.0;
+        let mut f = self.faults.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let current = f.releases.get(job).copied().unwrap_or(RELEASES.len() - 1);
+        let target = match to {
+            None if current == 0 => {
+                let m =
+                    format!("{job} runs {}, its oldest known release; there is nothing to roll back to", RELEASES[0]);
+                return Err(RollbackRefused::NotOlder(m));
+            }
+            None => current - 1,
+            Some(v) => match RELEASES.iter().position(|r| *r == v) {
+                None => {
+                    let m = format!("{job} has no release `{v}`; known releases: {}", RELEASES.join(", "));
+                    return Err(RollbackRefused::UnknownRelease(m));
+                }
+                Some(i) if i >= current => {
+                    let m = format!("{v} is not older than the running release {} of {job}", RELEASES[current]);
+                    return Err(RollbackRefused::NotOlder(m));
+                }
+                Some(i) => i,
+            },
+        };
+        f.releases.insert(job.to_string(), target);
+        let in_incident = !self.frozen
+            && job == "agente_negocio"
+            && at >= self.t0 + NEGOCIO_ERRORS_AT
+            && f.negocio_healed_at.is_none_or(|h| at < h);
+        if in_incident {
+            f.negocio_healed_at = Some(at);
+        }
+        Ok(RolledBack { from: RELEASES[current], to: RELEASES[target], fixed: in_incident })
     }
 
     /// Whether `job` is down at `t`.
@@ -335,6 +417,39 @@ mod tests {
         assert_eq!(w.up("agente_negocio", t0 + 71.0), 1.0);
         assert_eq!(w.up("agente_negocio", t0 + 65.0), 0.0, "history before the restart keeps the outage");
         assert!(!w.restart("agente_negocio", ((t0 + 80.0) * 1000.0) as i64), "already up");
+    }
+
+    #[test]
+    fn a_rollback_ends_the_errors_before_the_crash_and_walks_back_the_releases() {
+        let w = World::new(1_700_000_000_000);
+        let t0 = w.t0;
+        let ms = |s: f64| ((t0 + s) * 1000.0) as i64;
+        assert_eq!(w.release("agente_negocio"), "1.4.2");
+        assert!(!w.restart("agente_negocio", ms(37.0)), "erroring but not down: a restart changes nothing");
+        let r = w.rollback("agente_negocio", None, ms(37.0)).unwrap();
+        assert_eq!(r, RolledBack { from: "1.4.2", to: "1.4.1", fixed: true });
+        assert_eq!(w.release("agente_negocio"), "1.4.1");
+        assert!(w.err_ratio("agente_negocio", t0 + 38.0) < 0.01);
+        assert_eq!(w.up("agente_negocio", t0 + 60.0), 1.0, "the crash never comes");
+        assert!(w.err_ratio("agente_negocio", t0 + 36.0) > 0.05, "history keeps the errors");
+
+        let refused = w.rollback("agente_negocio", Some("1.4.2"), ms(50.0)).unwrap_err();
+        assert!(refused.to_string().contains("not older than the running release 1.4.1"), "{refused}");
+        assert!(matches!(w.rollback("agente_negocio", Some("0.9"), ms(50.0)), Err(RollbackRefused::UnknownRelease(_))));
+        assert!(!w.rollback("agente_negocio", Some("1.3.0"), ms(50.0)).unwrap().fixed, "nothing left to fix");
+        assert!(w.rollback("agente_negocio", None, ms(51.0)).unwrap_err().to_string().contains("oldest"));
+        assert_eq!(w.release("ml_service"), "1.4.2", "one service at a time");
+    }
+
+    #[test]
+    fn a_rollback_heals_a_downed_service_and_can_be_scheduled() {
+        let w = World::new(1_700_000_000_000);
+        let t0 = w.t0;
+        let r = w.rollback("agente_negocio", None, ((t0 + 62.0) * 1000.0) as i64).unwrap();
+        assert!(r.fixed);
+        assert_eq!(w.up("agente_negocio", t0 + 61.0), 0.0, "down until the new release has started");
+        assert_eq!(w.up("agente_negocio", t0 + 62.5), 1.0);
+        assert!(!w.rollback("ml_service", None, ((t0 + 62.0) * 1000.0) as i64).unwrap().fixed);
     }
 
     #[test]

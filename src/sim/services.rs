@@ -226,7 +226,7 @@ pub fn health(w: &World, job: &str, t: f64) -> (StatusCode, serde_json::Value) {
     let body = serde_json::json!({
         "status": if degraded { "degraded" } else { "healthy" },
         "service": job,
-        "version": "1.4.2",
+        "version": w.release(job),
         "timestamp": ts,
         "uptime_seconds": ((t - w.t0).max(0.0) * 10.0).round() / 10.0 + 86_400.0,
         "database": {"status": "connected", "latency_ms": 3.1},

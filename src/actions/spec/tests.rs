@@ -42,15 +42,20 @@ fn the_mini_market_actions_expand_to_exactly_their_commands() {
     let run = |name: &str| render(action(&c, name), &Ctx::new(name, "production", "ana", NOW).with_alert(&alert));
 
     let restart = run("restart").unwrap();
-    assert_eq!(argv(&restart), ["docker", "compose", "restart", "agente_negocio"]);
-    assert_eq!(restart.display_argv().unwrap(), "docker compose restart agente_negocio");
-    assert_eq!(restart.display(), "docker compose restart agente_negocio\n  in /opt/minimarket/inventario-retail");
+    // Their compose file names this container agente_negocio (the compose service is agente-negocio).
+    assert_eq!(argv(&restart), ["docker", "restart", "agente_negocio"]);
+    assert_eq!(restart.display_argv().unwrap(), "docker restart agente_negocio");
+    assert_eq!(restart.display(), "docker restart agente_negocio");
 
     let rollback = run("rollback").unwrap();
-    assert_eq!(argv(&rollback), ["./scripts/deploy.sh", "agente_negocio", "--to", "previous"]);
+    assert_eq!(argv(&rollback), ["./scripts/rollback.sh", "agente_negocio", "previous"]);
+    assert_eq!(
+        rollback.display(),
+        "./scripts/rollback.sh agente_negocio previous\n  in /opt/minimarket/inventario-retail"
+    );
 
     let backup = render(action(&c, "backup-db"), &Ctx::new("backup-db", "production", "ana", NOW)).unwrap();
-    assert_eq!(argv(&backup), ["./scripts/backup_db.sh", "production"]);
+    assert_eq!(argv(&backup), ["./backup_database.sh", "production"]);
 }
 
 #[test]
@@ -61,7 +66,10 @@ fn the_mini_market_actions_are_offered_where_they_belong() {
         (action(&c, "restart"), action(&c, "rollback"), action(&c, "backup-db"), action(&c, "rotate-api-key"));
     assert!(restart.applies_to_alert(&alert) && rollback.applies_to_alert(&alert));
     let postgres = test_alert(&[("alertname", "DatabaseDown"), ("service", "postgres")]);
-    assert!(restart.applies_to_alert(&postgres) && !rollback.applies_to_alert(&postgres));
+    assert!(!restart.applies_to_alert(&postgres) && !rollback.applies_to_alert(&postgres));
+    // The dashboard's container is retail_dashboard, not its label: no restart, but a rollback.
+    let dashboard = test_alert(&[("alertname", "ServiceDown"), ("service", "dashboard")]);
+    assert!(!restart.applies_to_alert(&dashboard) && rollback.applies_to_alert(&dashboard));
     let no_service = test_alert(&[("alertname", "DiskSpaceLow")]);
     assert!(!restart.applies_to_alert(&no_service));
     assert!(!backup.applies_to_alert(&alert) && !backup.applies_to_target("agente_negocio"));
