@@ -16,7 +16,7 @@ use crate::theme::{Theme, ThemeSet};
 use anyhow::{anyhow, Context};
 use std::time::Duration;
 
-mod demo_actions;
+pub mod demo_actions;
 
 /// The Mini Market profile, embedded for `--demo`.
 pub const DEMO_PROFILE: &str = include_str!("../examples/minimarket.toml");
@@ -140,6 +140,7 @@ impl Loaded {
         state.demo = self.demo.is_some();
         state.alerts.created_by = crate::alerts::silence::default_created_by();
         state.actions.origin = crate::actions::audit::Origin::detect();
+        state.actions.secrets = self.secrets();
         let mut engine = Engine::new(state, PromClient::new(&self.source), self.source.max_in_flight);
         engine.fetcher.set_alertmanagers(self.alertmanagers.iter().map(AmClient::new).collect());
         engine.fetcher.set_health(health_checks(&self.health, self.extra_ca.as_deref()));
@@ -162,7 +163,16 @@ impl Loaded {
             &self.paths.audit_file_for(self.demo.is_some()),
             &self.config.actions,
             self.config.settings.read_only,
+            &self.secrets(),
         )
+    }
+
+    /// Where `{secret.NAME}` values come from: the process environment, or the demo's own.
+    pub fn secrets(&self) -> crate::actions::template::Secrets {
+        match self.demo {
+            Some(_) => demo_actions::demo_secrets(),
+            None => crate::actions::template::Secrets::Env,
+        }
     }
 }
 

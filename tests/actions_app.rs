@@ -95,7 +95,12 @@ async fn app(am: &RealAlertmanager, production: bool, read_only: bool) -> App {
     engine.fetcher.set_alertmanagers(env.alertmanagers.iter().map(AmClient::new).collect());
     engine.keymap = Keymap::load(None).unwrap();
     let audit_file = dir.path().join("audit.jsonl");
-    engine.set_runner(centinela::actions::setup::runner(&audit_file, &c.actions, c.settings.read_only));
+    engine.set_runner(centinela::actions::setup::runner(
+        &audit_file,
+        &c.actions,
+        c.settings.read_only,
+        &centinela::actions::template::Secrets::Env,
+    ));
     let firing = |s: &State| s.alerts.selected_alert().is_some_and(|a| a.alert.name() == "ServiceDown");
     assert!(drive(&mut engine, 20, firing).await, "the alert never showed: {}", am.log());
     App { engine, audit: audit_file, marker, _dir: dir }
@@ -155,7 +160,9 @@ async fn from_the_key_to_the_verified_recovery_with_every_step_recorded() {
     assert!(drive(e, 20, done).await, "the run never ended");
     let run = e.state.actions.runs.back().unwrap().clone();
     assert!(matches!(run.phase, Phase::Finished { success: true, exit_code: Some(0), .. }), "{:?}", run.phase);
-    let lines: Vec<(bool, &str)> = run.lines.iter().map(|l| (l.stderr, l.text.as_str())).collect();
+    // stdout and stderr are two pipes: their relative order is the scheduler's.
+    let mut lines: Vec<(bool, &str)> = run.lines.iter().map(|l| (l.stderr, l.text.as_str())).collect();
+    lines.sort();
     assert_eq!(lines, vec![(false, "restarting checkout"), (true, "careful")]);
     assert_eq!(std::fs::read_to_string(&app.marker).unwrap().trim(), "checkout", "argv reached the program");
     assert!(e.state.actions.output_open);

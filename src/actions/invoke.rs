@@ -61,7 +61,7 @@ impl Subject {
 }
 
 /// Where the action runs and who runs it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Place<'a> {
     pub env: &'a str,
     pub production: bool,
@@ -69,6 +69,8 @@ pub struct Place<'a> {
     pub read_only: bool,
     pub origin: &'a Origin,
     pub now_ms: i64,
+    /// Where `{secret.NAME}` values come from.
+    pub secrets: &'a super::template::Secrets,
 }
 
 /// One action ready to confirm and run.
@@ -126,7 +128,7 @@ pub fn prepare(index: usize, spec: &ActionSpec, subject: &Subject, place: &Place
         let list = spec.environments.as_deref().unwrap_or_default().join(", ");
         return Err(refused(format!("{} is offered only in: {list}", spec.name)));
     }
-    let mut ctx = Ctx::new(&spec.name, place.env, &place.origin.user, place.now_ms);
+    let mut ctx = Ctx::new(&spec.name, place.env, &place.origin.user, place.now_ms).with_secrets(place.secrets.clone());
     match subject {
         Subject::Global => {}
         Subject::Alert(a) => ctx = ctx.with_alert(a),

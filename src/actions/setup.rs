@@ -3,13 +3,13 @@
 
 use super::attempt::{Guards, Runner};
 use super::audit::AuditLog;
-use super::template::{Placeholder, Template};
+use super::template::{Placeholder, Secrets, Template};
 use crate::config::{ActionKind, ActionSpec};
 use std::path::Path;
 
 /// A runner writing to the audit log at `path`. The error is worded for the screen: while the
 /// trail cannot be written, no action runs.
-pub fn runner(path: &Path, specs: &[ActionSpec], read_only: bool) -> Result<Runner, String> {
+pub fn runner(path: &Path, specs: &[ActionSpec], read_only: bool, secrets: &Secrets) -> Result<Runner, String> {
     let log = AuditLog::open(path).map_err(|e| {
         format!(
             "the audit trail cannot be written ({e}); actions are disabled until it can \
@@ -17,12 +17,12 @@ pub fn runner(path: &Path, specs: &[ActionSpec], read_only: bool) -> Result<Runn
             path.display()
         )
     })?;
-    Ok(Runner::new(log, Guards::new(read_only), secret_values(specs)))
+    Ok(Runner::new(log, Guards::new(read_only), secret_values(specs, secrets)))
 }
 
 /// The values of every secret the actions use (`{secret.NAME}` and `bearer_token_env`), read from
-/// the environment now, so they are redacted wherever they could appear.
-pub fn secret_values(specs: &[ActionSpec]) -> Vec<String> {
+/// `secrets` now, so they are redacted wherever they could appear.
+pub fn secret_values(specs: &[ActionSpec], secrets: &Secrets) -> Vec<String> {
     let mut names = Vec::new();
     for spec in specs {
         for (_, text) in spec.templates() {
@@ -39,5 +39,5 @@ pub fn secret_values(specs: &[ActionSpec]) -> Vec<String> {
     }
     names.sort();
     names.dedup();
-    names.into_iter().filter_map(|n| std::env::var(n).ok()).filter(|v| !v.trim().is_empty()).collect()
+    names.into_iter().filter_map(|n| secrets.get(&n)).filter(|v| !v.trim().is_empty()).collect()
 }

@@ -8,6 +8,14 @@
 use crate::config::{ActionSpec, Config};
 use crate::demo::DemoHandle;
 use crate::sim::services::DEMO_TOKEN;
+
+/// The name the demo's deployer token goes by in action templates.
+pub const DEMO_SECRET: &str = "CENTINELA_DEMO_TOKEN";
+
+/// The demo's secrets: the deployer's token, by [`DEMO_SECRET`].
+pub fn demo_secrets() -> crate::actions::template::Secrets {
+    crate::actions::template::Secrets::Fixed([(DEMO_SECRET.to_string(), DEMO_TOKEN.to_string())].into())
+}
 use anyhow::{anyhow, Context};
 
 /// Where each known action goes on the deployer, and the JSON body it sends (string values are
@@ -31,9 +39,10 @@ fn route(name: &str) -> Option<(&'static str, toml::Table)> {
 
 /// Rewire `c`'s actions to the demo's deployer (see the module docs); the others are dropped.
 ///
-/// The demo has no secret store and must work with no environment variable set, so the deployer's
-/// token is written into the `Authorization` header as it is (it is the demo's public constant
-/// [`DEMO_TOKEN`], not a secret); real profiles use `{secret.NAME}` or `bearer_token_env`.
+/// The deployer's token is a `{secret.CENTINELA_DEMO_TOKEN}` placeholder like a real profile's, so
+/// it is shown as `<secret:…>` and redacted from the audit trail; the demo has no environment to
+/// read it from, so [`demo_secrets`] hands its value (the public constant [`DEMO_TOKEN`]) to the
+/// expansion directly.
 pub fn rewire(c: &mut Config, demo: &DemoHandle) -> anyhow::Result<()> {
     let mut kept = Vec::new();
     for a in c.actions.drain(..) {
@@ -59,7 +68,7 @@ fn to_http(a: &ActionSpec, url: &str, body: toml::Table) -> anyhow::Result<Actio
     http.insert("method".into(), "POST".into());
     http.insert("url".into(), url.into());
     let mut headers = toml::Table::new();
-    headers.insert("Authorization".into(), format!("Bearer {DEMO_TOKEN}").into());
+    headers.insert("Authorization".into(), format!("Bearer {{secret.{DEMO_SECRET}}}").into());
     http.insert("headers".into(), headers.into());
     http.insert("body".into(), body.into());
     http.insert("expect_status".into(), toml::Value::Array(vec![200.into()]));

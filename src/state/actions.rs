@@ -19,6 +19,8 @@ pub struct ActionsState {
     pub specs: Arc<Vec<ActionSpec>>,
     /// Who runs them (read once at start-up): user and host, for the audit trail and `{user}`.
     pub origin: Origin,
+    /// Where `{secret.NAME}` values are read from when an action is expanded.
+    pub secrets: crate::actions::template::Secrets,
     /// Why no action can run at all (the audit trail cannot be opened), if so.
     pub unavailable: Option<String>,
     /// Interactive actions need a terminal to hand over (not in `snapshot` or tests).

@@ -35,6 +35,7 @@ fn place(state: &State) -> Place<'_> {
         read_only: state.alerts.read_only,
         origin: &state.actions.origin,
         now_ms: state.now_ms,
+        secrets: &state.actions.secrets,
     }
 }
 

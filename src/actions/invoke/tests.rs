@@ -28,8 +28,10 @@ fn alert(labels: &[(&str, &str)]) -> Subject {
     }))
 }
 
+static ENV: crate::actions::template::Secrets = crate::actions::template::Secrets::Env;
+
 fn place(origin: &Origin) -> Place<'_> {
-    Place { env: "prod", production: true, read_only: false, origin, now_ms: 1_700_000_000_000 }
+    Place { env: "prod", production: true, read_only: false, origin, now_ms: 1_700_000_000_000, secrets: &ENV }
 }
 
 #[test]
@@ -57,7 +59,7 @@ fn http_secrets_are_sent_but_never_shown() {
     assert!(h.headers.iter().any(|(n, v)| n == "Authorization" && v == "Bearer s3cr3t-value"));
     assert_eq!(h.body.as_deref(), Some(r#"{"by":"ana"}"#));
     assert_eq!(p.confirm, Confirm::TypeEnv, "production defaults to typing the name");
-    let secrets = crate::actions::setup::secret_values(&s);
+    let secrets = crate::actions::setup::secret_values(&s, &ENV);
     assert_eq!(secrets, vec!["s3cr3t-value".to_string()], "the runner redacts it from every record");
 }
 
