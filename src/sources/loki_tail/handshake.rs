@@ -3,6 +3,7 @@
 use super::ConnectError;
 use crate::action::{FetchError, FetchErrorKind};
 use crate::sanitize::sanitize_trunc;
+use crate::sources::connect::percent_decode;
 use crate::sources::http::{self, err};
 use crate::sources::loki::{LokiClient, TAIL};
 use tokio_tungstenite::tungstenite;
@@ -52,27 +53,6 @@ pub(super) fn tail_request(client: &LokiClient, expr: &str, start_ns: i64, limit
 
 pub(super) fn http_value(s: &str) -> Result<reqwest::header::HeaderValue, reqwest::header::InvalidHeaderValue> {
     reqwest::header::HeaderValue::from_str(s)
-}
-
-/// `%XX` escapes of a URL's user name or password.
-pub(super) fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        match (b[i], b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (c, _, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 pub(super) fn handshake_error(e: tungstenite::Error, what: &str) -> ConnectError {
