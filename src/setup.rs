@@ -27,6 +27,8 @@ pub struct Loaded {
     pub alertmanagers: Vec<PromSource>,
     pub health: Vec<crate::config::HealthTarget>,
     pub loki: Option<PromSource>,
+    /// The config file loaded (`None` for the embedded demo profile), for the security warnings.
+    pub config_path: Option<std::path::PathBuf>,
     /// A CA to trust besides the web roots (the demo's generated one).
     pub extra_ca: Option<Vec<u8>>,
     pub theme: Theme,
@@ -75,6 +77,7 @@ pub fn demo_config(demo: &DemoHandle) -> anyhow::Result<Config> {
 
 pub async fn load(common: &Common) -> anyhow::Result<Loaded> {
     let paths = Paths::resolve().map_err(|e| anyhow!(e))?;
+    let mut config_path = None;
     let (config, demo) = if common.demo {
         // CENTINELA_DEMO_OFFSET=60s starts the scripted incident that far in the past (screenshots).
         let offset = std::env::var("CENTINELA_DEMO_OFFSET")
@@ -93,7 +96,9 @@ pub async fn load(common: &Common) -> anyhow::Result<Loaded> {
                 file.display()
             ));
         }
-        (config::load_file(&file).map_err(ConfigProblems)?, None)
+        let config = config::load_file(&file).map_err(ConfigProblems)?;
+        config_path = Some(file);
+        (config, None)
     };
     let env = config
         .environment(common.environment.as_deref())
@@ -121,6 +126,7 @@ pub async fn load(common: &Common) -> anyhow::Result<Loaded> {
         alertmanagers: env.alertmanagers,
         health: env.health,
         loki: env.loki,
+        config_path,
         extra_ca: demo.as_ref().map(|d| d.ca_pem.clone().into_bytes()),
         config,
         theme,
@@ -135,6 +141,7 @@ impl Loaded {
         let mut state = State::new(&self.config, &self.env_name, self.production, now_ms());
         state.demo = self.demo.is_some();
         state.alerts.created_by = crate::alerts::silence::default_created_by();
+        state.warnings = security_warnings(&self.config, self.config_path.as_deref(), &self.env_name);
         let mut engine = Engine::new(state, PromClient::new(&self.source), self.source.max_in_flight);
         engine.fetcher.set_alertmanagers(self.alertmanagers.iter().map(AmClient::new).collect());
         engine.fetcher.set_health(health_checks(&self.health, self.extra_ca.as_deref()));
@@ -149,6 +156,20 @@ impl Loaded {
         engine.keymap = self.keymap.clone();
         engine
     }
+}
+
+/// The security warnings worth showing while `env_name` is on screen: every secret readable by group
+/// or others, and TLS verification turned off in this environment (another environment's is listed by
+/// `centinela check-config`). Each is also logged.
+pub fn security_warnings(config: &Config, config_path: Option<&std::path::Path>, env_name: &str) -> Vec<String> {
+    config::secrets::security_findings(config, config_path)
+        .into_iter()
+        .filter(|f| f.concern != config::secrets::Concern::TlsOff || f.env.as_deref() == Some(env_name))
+        .map(|f| {
+            tracing::warn!(warning = %f.text, "security");
+            f.text
+        })
+        .collect()
 }
 
 /// The fetcher's view of the health targets: a client each (or why not) and what the
