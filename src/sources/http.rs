@@ -112,24 +112,30 @@ pub fn transport_error(e: &reqwest::Error, what: &str, t: Timeouts) -> FetchErro
 fn tls_failure(e: &reqwest::Error) -> Option<String> {
     let mut cur: Option<&dyn std::error::Error> = Some(e);
     while let Some(c) = cur {
-        let text = c.to_string();
-        if text.contains("invalid peer certificate") {
-            return Some(format!(
-                "TLS: the server's certificate is not trusted ({text}); set ca_file to its CA bundle \
-                 (or, knowingly, insecure_skip_verify = true)"
-            ));
-        }
-        if text.contains("CertificateRequired") || text.contains("certificate required") {
-            return Some(format!(
-                "TLS: the server wants a client certificate ({text}); set client_cert and client_key"
-            ));
-        }
-        if text.contains("BadCertificate") || text.contains("UnknownCA") || text.contains("bad certificate") {
-            return Some(format!(
-                "TLS: the server refused the client certificate ({text}); check client_cert and client_key"
-            ));
+        if let Some(words) = tls_words(&c.to_string()) {
+            return Some(words);
         }
         cur = c.source();
+    }
+    None
+}
+
+/// [`tls_failure`] for one error's text (the live tail's handshake uses it too).
+pub(crate) fn tls_words(text: &str) -> Option<String> {
+    let text = sanitize_trunc(text, 120);
+    if text.contains("invalid peer certificate") {
+        return Some(format!(
+            "TLS: the server's certificate is not trusted ({text}); set ca_file to its CA bundle \
+             (or, knowingly, insecure_skip_verify = true)"
+        ));
+    }
+    if text.contains("CertificateRequired") || text.contains("certificate required") {
+        return Some(format!("TLS: the server wants a client certificate ({text}); set client_cert and client_key"));
+    }
+    if text.contains("BadCertificate") || text.contains("UnknownCA") || text.contains("bad certificate") {
+        return Some(format!(
+            "TLS: the server refused the client certificate ({text}); check client_cert and client_key"
+        ));
     }
     None
 }

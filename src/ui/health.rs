@@ -90,7 +90,8 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let h = &state.health;
     let loki_row = state.logs.loki_name.is_some() as u16;
     let warn_rows = warning_rows(state, area.width.saturating_sub(2) as usize);
-    let backends_h = (2 + 1 + state.alerts.ams.len() as u16 + loki_row + warn_rows).min(area.height / 3).max(3);
+    let backends_h =
+        (2 + 1 + state.alerts.ams.len() as u16 + loki_row + warn_rows).min(area.height / 3 + warn_rows.min(2)).max(3);
     let deps_h = 8u16.min(area.height / 4).max(3);
     let list_h = area.height.saturating_sub(backends_h + deps_h);
     let list_area = Rect { height: list_h, ..area };
@@ -277,9 +278,17 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let rows = bl.len() as u16;
     f.render_widget(Paragraph::new(bl), Rect { height: rows.min(inner.height), ..inner });
     let warn_area = Rect { y: inner.y + rows.min(inner.height), height: inner.height.saturating_sub(rows), ..inner };
-    let wl: Vec<Line> =
-        state.warnings.iter().map(|w| Line::styled(format!(" ⚠ {}", sanitize(w)), theme.style(Role::Warn))).collect();
-    f.render_widget(Paragraph::new(wl).wrap(Wrap { trim: false }), warn_area);
+    let style = theme.style(Role::Warn);
+    if warn_area.height >= warning_rows(state, warn_area.width as usize) {
+        let wl: Vec<Line> = state.warnings.iter().map(|w| Line::styled(format!(" ⚠ {}", sanitize(w)), style)).collect();
+        f.render_widget(Paragraph::new(wl).wrap(Wrap { trim: false }), warn_area);
+    } else {
+        // Short of room: one line each, so every warning is at least named.
+        let w = warn_area.width as usize;
+        let wl: Vec<Line> =
+            state.warnings.iter().map(|t| Line::styled(sanitize_trunc(&format!(" ⚠ {t}"), w), style)).collect();
+        f.render_widget(Paragraph::new(wl), warn_area);
+    }
 }
 
 /// Rows the security warnings take wrapped at `width` (at most 8).

@@ -72,8 +72,17 @@ pub(super) fn handshake_error(e: tungstenite::Error, what: &str) -> ConnectError
                 }
             }
         }
+        // A TLS 1.3 server checks the client certificate after the handshake: its refusal arrives as
+        // the first read fails.
+        E::Io(e) if http::tls_words(&e.to_string()).is_some() => ConnectError::Failed(err(
+            FetchErrorKind::Connect,
+            format!("{what}: {}", http::tls_words(&e.to_string()).unwrap_or_default()),
+        )),
         E::Io(e) => ConnectError::Failed(err(FetchErrorKind::Connect, format!("{what} is unreachable: {e}"))),
-        E::Tls(e) => ConnectError::Failed(err(FetchErrorKind::Connect, format!("{what}: TLS: {e}"))),
+        E::Tls(e) => {
+            let words = http::tls_words(&e.to_string()).unwrap_or_else(|| format!("TLS: {e}"));
+            ConnectError::Failed(err(FetchErrorKind::Connect, format!("{what}: {words}")))
+        }
         E::Url(e) => ConnectError::Failed(err(FetchErrorKind::Connect, format!("{what}: cannot tail this URL: {e}"))),
         e => ConnectError::Failed(err(FetchErrorKind::Http, format!("{what}: the live tail handshake failed: {e}"))),
     }
