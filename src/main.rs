@@ -102,6 +102,17 @@ async fn serve_demo(frozen: bool) -> anyhow::Result<()> {
 fn check_config(file: std::path::PathBuf) -> ExitCode {
     match config::load_file(&file) {
         Ok(c) => {
+            // The files the backends read (tokens, passwords, CA bundles, client certificates and keys).
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            let problems = config::check_files(&file.display().to_string(), &text, &c);
+            if !problems.is_empty() {
+                eprintln!("{}", ConfigProblems(problems));
+                return ExitCode::from(1);
+            }
+            // Warnings do not fail the check.
+            for w in config::secrets::security_warnings(&c, Some(&file)) {
+                eprintln!("warning: {w}");
+            }
             let panels: usize = c.dashboards.iter().map(|d| d.panels.len()).sum();
             println!(
                 "{}: ok ({} environment(s), {} dashboard(s), {} panel(s), {} action(s))",

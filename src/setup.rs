@@ -29,6 +29,8 @@ pub struct Loaded {
     pub alertmanagers: Vec<PromSource>,
     pub health: Vec<crate::config::HealthTarget>,
     pub loki: Option<PromSource>,
+    /// The config file loaded (`None` for the embedded demo profile), for the security warnings.
+    pub config_path: Option<std::path::PathBuf>,
     /// A CA to trust besides the web roots (the demo's generated one).
     pub extra_ca: Option<Vec<u8>>,
     pub theme: Theme,
@@ -79,6 +81,7 @@ pub fn demo_config(demo: &DemoHandle) -> anyhow::Result<Config> {
 
 pub async fn load(common: &Common) -> anyhow::Result<Loaded> {
     let paths = Paths::resolve().map_err(|e| anyhow!(e))?;
+    let mut config_path = None;
     let (config, demo) = if common.demo {
         // CENTINELA_DEMO_OFFSET=60s starts the scripted incident that far in the past (screenshots).
         let offset = std::env::var("CENTINELA_DEMO_OFFSET")
@@ -97,7 +100,9 @@ pub async fn load(common: &Common) -> anyhow::Result<Loaded> {
                 file.display()
             ));
         }
-        (config::load_file(&file).map_err(ConfigProblems)?, None)
+        let config = config::load_file(&file).map_err(ConfigProblems)?;
+        config_path = Some(file);
+        (config, None)
     };
     let env = config
         .environment(common.environment.as_deref())
@@ -125,6 +130,7 @@ pub async fn load(common: &Common) -> anyhow::Result<Loaded> {
         alertmanagers: env.alertmanagers,
         health: env.health,
         loki: env.loki,
+        config_path,
         extra_ca: demo.as_ref().map(|d| d.ca_pem.clone().into_bytes()),
         config,
         theme,
@@ -141,6 +147,7 @@ impl Loaded {
         state.alerts.created_by = crate::alerts::silence::default_created_by();
         state.actions.origin = crate::actions::audit::Origin::detect();
         state.actions.secrets = self.secrets();
+        state.warnings = security_warnings(&self.config, self.config_path.as_deref(), &self.env_name);
         let mut engine = Engine::new(state, PromClient::new(&self.source), self.source.max_in_flight);
         engine.fetcher.set_alertmanagers(self.alertmanagers.iter().map(AmClient::new).collect());
         engine.fetcher.set_health(health_checks(&self.health, self.extra_ca.as_deref()));
@@ -174,6 +181,20 @@ impl Loaded {
             None => crate::actions::template::Secrets::Env,
         }
     }
+}
+
+/// The security warnings worth showing while `env_name` is on screen: every secret readable by group
+/// or others, and TLS verification turned off in this environment (another environment's is listed by
+/// `centinela check-config`). Each is also logged.
+pub fn security_warnings(config: &Config, config_path: Option<&std::path::Path>, env_name: &str) -> Vec<String> {
+    config::secrets::security_findings(config, config_path)
+        .into_iter()
+        .filter(|f| f.concern != config::secrets::Concern::TlsOff || f.env.as_deref() == Some(env_name))
+        .map(|f| {
+            tracing::warn!(warning = %f.text, "security");
+            f.text
+        })
+        .collect()
 }
 
 /// The fetcher's view of the health targets: a client each (or why not) and what the

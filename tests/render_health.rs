@@ -125,3 +125,37 @@ fn the_strip_shows_every_service_in_its_colour_on_every_view() {
     assert!(text.contains("security: agente_negocio refuses centinela's credentials (4 check(s) in a row)"), "{text}");
     assert!(text.contains("⚿ auth"), "{text}");
 }
+
+#[test]
+fn security_warnings_are_a_badge_in_the_header_and_listed_under_backends() {
+    let warnings = vec![
+        "TLS verification is OFF for Prometheus at https://prom:9090/ in environment `production`: anyone on the \
+         path can read and change what you see"
+            .to_string(),
+        "config /home/ops/.config/centinela/config.toml holds a secret (header `Authorization` of Alertmanager in \
+         environment `production`) and is readable by group/others (mode 0644): chmod 600 \
+         /home/ops/.config/centinela/config.toml"
+            .to_string(),
+    ];
+    let theme = Theme::builtin_default();
+    for (w, h) in [(80u16, 24u16), (160, 48)] {
+        let mut s = checked(filled(0, w, h));
+        s.warnings = warnings.clone();
+        let buf = render(&s, &theme, &Keymap::load(None).unwrap());
+        let header: String = (0..w).map(|x| buf[(x, 0)].symbol()).collect();
+        let badge = if w >= 100 { "⚠ TLS verification off" } else { "⚠ TLS off" };
+        assert!(header.contains(badge), "{header}");
+        let x = header.chars().position(|c| c == '⚠').unwrap() as u16;
+        assert_eq!(buf[(x, 0)].fg, theme.style(Role::Warn).fg.unwrap());
+        // The clock still fits.
+        assert!(header.trim_end().ends_with("22:13 UTC"), "{header}");
+        s.page = Page::Health;
+        let text = to_text(&render(&s, &theme, &Keymap::load(None).unwrap()));
+        insta::assert_snapshot!(format!("health_warnings_{w}x{h}"), text);
+    }
+    // Only a secret readable: the other badge.
+    let mut s = checked(filled(0, 160, 48));
+    s.warnings = warnings[1..].to_vec();
+    let text = to_text(&render(&s, &theme, &Keymap::load(None).unwrap()));
+    assert!(text.lines().next().unwrap().contains("⚠ secret readable"), "{text}");
+}

@@ -1,7 +1,7 @@
 //! Health targets: the services' own `/health` endpoints (and optionally their `/metrics`), read
 //! directly so the engineer still sees which services answer when Prometheus is down.
 
-use super::Dur;
+use super::{BasicAuth, Dur};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -24,7 +24,7 @@ pub struct HealthTarget {
     pub bearer_token_env: Option<String>,
     /// A file holding a bearer token (read at each check, so a rotated token is picked up).
     pub bearer_token_file: Option<PathBuf>,
-    /// Basic auth: user name, and the environment variable holding the password.
+    /// Basic auth: user name, and `password_env` or `password_file`.
     pub basic_auth: Option<BasicAuth>,
     /// Status codes that mean "answered" (the body then decides ok / warn / down).
     #[serde(default = "default_expect")]
@@ -37,19 +37,22 @@ pub struct HealthTarget {
     pub metrics_url: Option<String>,
     /// A PEM file of CA certificates to trust for `https` (besides the system's web roots).
     pub ca_file: Option<PathBuf>,
+    /// A PEM client certificate for mutual TLS; needs `client_key`.
+    pub client_cert: Option<PathBuf>,
+    /// The PEM private key of `client_cert`.
+    pub client_key: Option<PathBuf>,
+    /// Danger: accept any server certificate (warned about on screen and in `check-config`).
+    #[serde(default)]
+    pub insecure_skip_verify: bool,
+    /// An HTTP proxy for this target (`http://proxy:3128`), instead of `HTTPS_PROXY` / `HTTP_PROXY`.
+    /// The certificate-expiry probe still connects directly.
+    pub proxy: Option<String>,
     /// Warn when the certificate expires within this many days.
     #[serde(default = "default_cert_warn_days")]
     pub cert_warn_days: u32,
     /// How the JSON body maps to ok / warn / down and to dependency rows.
     #[serde(default)]
     pub map: HealthMap,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct BasicAuth {
-    pub username: String,
-    pub password_env: String,
 }
 
 /// The declarative mapping from a health body to a verdict.
@@ -111,6 +114,10 @@ impl HealthTarget {
             interval: None,
             metrics_url: None,
             ca_file: None,
+            client_cert: None,
+            client_key: None,
+            insecure_skip_verify: false,
+            proxy: None,
             cert_warn_days: default_cert_warn_days(),
             map: HealthMap::default(),
         }

@@ -103,13 +103,25 @@ pub fn load_str(file: &str, text: &str) -> Result<Config, Vec<Problem>> {
     if semantic.is_empty() {
         return Ok(config);
     }
-    Err(semantic
+    Err(located(file, text, semantic))
+}
+
+/// The checks `centinela check-config` adds to [`load_str`]'s: every file named by a backend
+/// (tokens, passwords, CA bundles, client certificates and keys) exists, can be read and holds what
+/// it should. `text` is the config's text, for the positions.
+pub fn check_files(file: &str, text: &str, config: &Config) -> Vec<Problem> {
+    let found: Vec<validate::Found> = super::conn::backends(config).iter().flat_map(super::conn::check_files).collect();
+    located(file, text, found)
+}
+
+fn located(file: &str, text: &str, found: Vec<validate::Found>) -> Vec<Problem> {
+    found
         .into_iter()
         .map(|(path, message, hint)| {
             let (line, col) = locate(text, &path).map(|o| line_col(text, o)).unwrap_or((1, 1));
             Problem { file: file.to_string(), line, col, message, hint }
         })
-        .collect())
+        .collect()
 }
 
 /// Turn serde/toml messages into a message plus a hint ("did you mean").

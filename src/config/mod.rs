@@ -7,9 +7,11 @@
 mod action_checks;
 mod action_kind;
 mod actions;
+mod conn;
 mod health;
 mod load;
 mod logs;
+pub mod secrets;
 mod validate;
 
 #[cfg(test)]
@@ -17,16 +19,18 @@ mod actions_tests;
 
 pub use action_kind::{ActionKind, Exec, Http, Method};
 pub use actions::{ActionSpec, AlertScope, Confirm, Scope, TemplateAt, Verify};
-pub use health::{BasicAuth, HealthMap, HealthTarget};
+pub use conn::{backends, is_secret_header, proxy_problem, read_checked, Backend, BasicAuth, ConnOpts, Pem};
+pub use health::{HealthMap, HealthTarget};
 pub use logs::{LogPivot, LogsSettings};
 
-pub use load::{load_file, load_str, Problem};
+pub use load::{check_files, load_file, load_str, Problem};
 
 use crate::theme::Role;
 use crate::thresholds::Thresholds;
 use crate::units::Unit;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// A duration written as `30s`, `5m`, `1h`, `7d`.
@@ -159,11 +163,29 @@ pub struct PromSource {
     /// Largest response body accepted, in MiB.
     #[serde(default = "default_max_body_mib")]
     pub max_body_mib: u64,
-    /// Extra request headers (e.g. `X-Scope-OrgID` for Mimir).
+    /// Extra request headers (e.g. `X-Scope-OrgID` for Mimir). Values of secret-looking headers
+    /// (`Authorization`, `X-Api-Key`, `Cookie`…) are never shown, but keeping them here makes the config
+    /// file a secret: prefer `bearer_token_env` / `bearer_token_file`.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
     /// Name of an environment variable holding a bearer token.
     pub bearer_token_env: Option<String>,
+    /// A file holding a bearer token (read when the client is built; surrounding whitespace trimmed).
+    pub bearer_token_file: Option<PathBuf>,
+    /// Basic auth: user name, and `password_env` or `password_file`.
+    pub basic_auth: Option<BasicAuth>,
+    /// A PEM file of CA certificates to trust besides the web's roots.
+    pub ca_file: Option<PathBuf>,
+    /// A PEM client certificate (chain) for mutual TLS; needs `client_key`.
+    pub client_cert: Option<PathBuf>,
+    /// The PEM private key of `client_cert`.
+    pub client_key: Option<PathBuf>,
+    /// Danger: accept any server certificate. Anyone on the path can then read and change what is
+    /// shown; centinela warns about it on screen and in `check-config`.
+    #[serde(default)]
+    pub insecure_skip_verify: bool,
+    /// An HTTP proxy for this backend (`http://proxy:3128`), instead of `HTTPS_PROXY` / `HTTP_PROXY`.
+    pub proxy: Option<String>,
 }
 
 fn default_connect_timeout() -> Dur {
@@ -180,6 +202,7 @@ fn default_max_body_mib() -> u64 {
 }
 
 impl PromSource {
+    /// A source at `url` with the default timeouts, limits and no credentials.
     pub fn new(url: impl Into<String>) -> PromSource {
         PromSource {
             url: url.into(),
@@ -189,6 +212,13 @@ impl PromSource {
             max_body_mib: default_max_body_mib(),
             headers: BTreeMap::new(),
             bearer_token_env: None,
+            bearer_token_file: None,
+            basic_auth: None,
+            ca_file: None,
+            client_cert: None,
+            client_key: None,
+            insecure_skip_verify: false,
+            proxy: None,
         }
     }
 }

@@ -144,6 +144,9 @@ pub fn validate(c: &Config) -> Vec<Found> {
             }
         }
     }
+    for b in super::conn::backends(c) {
+        out.extend(super::conn::check(&b));
+    }
     out.extend(super::action_checks::validate(c));
     out
 }

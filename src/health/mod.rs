@@ -170,7 +170,7 @@ fn auth_hint(t: &HealthTarget) -> String {
     } else if let Some(file) = &t.bearer_token_file {
         format!("check the bearer token (bearer_token_file = {})", file.display())
     } else if let Some(b) = &t.basic_auth {
-        format!("check the basic auth credentials (username = {}, password_env = {})", b.username, b.password_env)
+        format!("check the basic auth credentials (username = {}, {})", b.username, b.password_source())
     } else if t.headers.keys().any(|k| k.eq_ignore_ascii_case("authorization")) {
         "check the Authorization header in `headers`".to_string()
     } else {

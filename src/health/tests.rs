@@ -28,10 +28,7 @@ type Case<'a> = (&'a str, &'a HealthTarget, Result<Probe, FetchError>, Level, &'
 fn classify_table() {
     let bearer = HealthTarget { bearer_token_env: Some("MM_TOKEN".into()), ..target() };
     let file = HealthTarget { bearer_token_file: Some("/run/secrets/mm".into()), ..target() };
-    let basic = HealthTarget {
-        basic_auth: Some(BasicAuth { username: "ops".into(), password_env: "MM_PASS".into() }),
-        ..target()
-    };
+    let basic = HealthTarget { basic_auth: Some(BasicAuth::from_env("ops", "MM_PASS")), ..target() };
     let custom = HealthTarget {
         map: crate::config::HealthMap { status_field: "health.state".into(), ..Default::default() },
         ..target()

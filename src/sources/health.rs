@@ -7,8 +7,9 @@
 
 use crate::action::{FetchError, FetchErrorKind};
 use crate::config::HealthTarget;
+use crate::sources::connect;
 use crate::sources::http::{self, err, Timeouts};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, LOCATION};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, LOCATION};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -17,8 +18,6 @@ use std::time::{Duration, Instant};
 pub const BODY_CAP: usize = 1 << 20;
 /// The connect timeout: the target's timeout, but at most this.
 const CONNECT_MAX: Duration = Duration::from_secs(3);
-/// Longest token file read (a token is a few KiB at most).
-const TOKEN_FILE_CAP: u64 = 64 * 1024;
 
 /// One answer of a health endpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,8 +32,9 @@ pub struct Probe {
     pub body_note: Option<String>,
 }
 
-/// A configured health target, ready to check.
-#[derive(Debug, Clone)]
+/// A configured health target, ready to check. `Debug` shows no secret (sensitive headers print as
+/// `Sensitive`; the reqwest client, which would show a proxy's credentials, is left out).
+#[derive(Clone)]
 pub struct HealthClient {
     http: reqwest::Client,
     url: String,
@@ -46,6 +46,19 @@ pub struct HealthClient {
     /// Read at each check.
     token_file: Option<PathBuf>,
     timeouts: Timeouts,
+}
+
+impl std::fmt::Debug for HealthClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HealthClient")
+            .field("url", &http::redact_url(&self.url))
+            .field("method", &self.method)
+            .field("shown", &self.shown)
+            .field("headers", &self.headers)
+            .field("token_file", &self.token_file)
+            .field("timeouts", &self.timeouts)
+            .finish_non_exhaustive()
+    }
 }
 
 impl HealthClient {
@@ -88,52 +101,20 @@ impl HealthClient {
         if auth_sources > 1 {
             return Err(format!("health `{name}`: set only one of bearer_token_env, bearer_token_file and basic_auth"));
         }
-        let mut headers = HeaderMap::new();
-        for (k, v) in &target.headers {
-            let hn = HeaderName::from_bytes(k.as_bytes())
-                .map_err(|_| format!("health `{name}`: `{k}` is not a valid header name"))?;
-            let mut hv = HeaderValue::from_str(v)
-                .map_err(|_| format!("health `{name}`: the value of header `{k}` is not valid"))?;
-            hv.set_sensitive(is_secret_header(k));
-            headers.insert(hn, hv);
-        }
-        if let Some(v) = bearer(target, &getenv)? {
-            headers.insert(AUTHORIZATION, v);
-        }
-        if let Some(b) = &target.basic_auth {
-            let password = getenv(&b.password_env).ok_or_else(|| {
-                format!(
-                    "health `{name}`: environment variable `{}` (basic_auth.password_env) is not set",
-                    b.password_env
-                )
-            })?;
-            let mut v = HeaderValue::from_str(&format!("Basic {}", base64(format!("{}:{password}", b.username))))
-                .map_err(|_| format!("health `{name}`: basic_auth cannot be sent as a header"))?;
-            v.set_sensitive(true);
-            headers.insert(AUTHORIZATION, v);
-        }
+        let fail = |e: String| format!("health `{name}`: {e}");
+        let opts = target.conn_opts();
+        let getenv: &dyn Fn(&str) -> Option<String> = &getenv;
+        let headers = connect::auth_headers(&opts, getenv, false).map_err(fail)?;
         if let Some(file) = &target.bearer_token_file {
             // Checked now so a typo is reported at start-up; read again at each check.
-            read_token_file(file).map_err(|e| format!("health `{name}`: {e}"))?;
+            connect::read_token_file(file).map_err(fail)?;
         }
         // A private CA: the target's `ca_file`, and any extra one the caller trusts (the demo's).
-        let mut pems: Vec<Vec<u8>> = self_ca.map(|c| vec![c.to_vec()]).unwrap_or_default();
-        if let Some(ca) = &target.ca_file {
-            pems.push(
-                std::fs::read(ca).map_err(|e| format!("health `{name}`: cannot read ca_file {}: {e}", ca.display()))?,
-            );
-        }
-        let mut roots = Vec::new();
-        for pem in &pems {
-            roots.extend(
-                reqwest::Certificate::from_pem_bundle(pem)
-                    .map_err(|e| format!("health `{name}`: the CA is not PEM certificates: {e}"))?,
-            );
-        }
+        let tls = connect::TlsMaterial::read(&opts, self_ca).map_err(fail)?;
         let total = target.timeout.0;
         let timeouts = Timeouts { connect: total.min(CONNECT_MAX), total };
         Ok(HealthClient {
-            http: http::client_with_roots(timeouts, roots)?,
+            http: http::client_for(timeouts, &tls, target.proxy.as_deref()).map_err(fail)?,
             url: target.url.clone(),
             method,
             shown: format!("{name} at {}", http::redact_url(&target.url)),
@@ -148,7 +129,8 @@ impl HealthClient {
     pub async fn check(&self) -> Result<Probe, FetchError> {
         let mut headers = self.headers.clone();
         if let Some(file) = &self.token_file {
-            let v = read_token_file(file).map_err(|e| err(FetchErrorKind::Connect, format!("{}: {e}", self.shown)))?;
+            let v = connect::read_token_file(file)
+                .map_err(|e| err(FetchErrorKind::Connect, format!("{}: {e}", self.shown)))?;
             headers.insert(AUTHORIZATION, v);
         }
         let start = Instant::now();
@@ -200,37 +182,9 @@ pub fn bearer(target: &HealthTarget, getenv: impl Fn(&str) -> Option<String>) ->
     let name = &target.name;
     let token = getenv(var)
         .ok_or_else(|| format!("health `{name}`: environment variable `{var}` (bearer_token_env) is not set"))?;
-    bearer_value(&token)
+    connect::bearer_value(&token)
         .map(Some)
         .map_err(|e| format!("health `{name}`: the token in environment variable `{var}` {e}"))
-}
-
-fn bearer_value(token: &str) -> Result<HeaderValue, &'static str> {
-    let token = token.trim();
-    if token.is_empty() {
-        return Err("is empty");
-    }
-    let mut v =
-        HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| "holds characters a header cannot carry")?;
-    v.set_sensitive(true);
-    Ok(v)
-}
-
-/// Read the bearer token file (at most 64 KiB) into a sensitive header value.
-fn read_token_file(file: &std::path::Path) -> Result<HeaderValue, String> {
-    use std::io::Read;
-    let shown = file.display();
-    let mut text = String::new();
-    std::fs::File::open(file)
-        .and_then(|f| f.take(TOKEN_FILE_CAP).read_to_string(&mut text))
-        .map_err(|e| format!("cannot read the bearer token file `{shown}`: {e}"))?;
-    bearer_value(&text).map_err(|e| format!("the bearer token file `{shown}` {e}"))
-}
-
-/// Headers whose values are secrets, so they are never printed (`Debug` shows `Sensitive`).
-fn is_secret_header(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    ["authorization", "cookie", "token", "secret", "key", "password", "auth"].iter().any(|w| n.contains(w))
 }
 
 /// Standard base64 with padding (for basic auth; also used by the Loki tail handshake).
@@ -416,7 +370,7 @@ mod tests {
         assert_eq!(c.check().await.unwrap().status, 200, "the rotated token is used");
         std::fs::remove_file(&file).unwrap();
         let e = c.check().await.unwrap_err();
-        assert!(e.message.contains("cannot read the bearer token file") && e.message.contains("token"), "{e:?}");
+        assert!(e.message.contains("the bearer token file") && e.message.contains("cannot be read"), "{e:?}");
         // At start-up, an unreadable file is an error naming it.
         let e = HealthClient::with_env(&t, no_env).unwrap_err();
         assert!(e.contains(&file.display().to_string()), "{e}");
@@ -425,10 +379,8 @@ mod tests {
     #[tokio::test]
     async fn basic_auth_from_env() {
         let addr = serve().await;
-        let t = HealthTarget {
-            basic_auth: Some(BasicAuth { username: "ops".into(), password_env: "CENTINELA_TEST_PW".into() }),
-            ..target(addr, "/auth")
-        };
+        let t =
+            HealthTarget { basic_auth: Some(BasicAuth::from_env("ops", "CENTINELA_TEST_PW")), ..target(addr, "/auth") };
         let c = HealthClient::with_env(&t, |k| (k == "CENTINELA_TEST_PW").then(|| "s3cret".into())).unwrap();
         assert_eq!(c.check().await.unwrap().status, 200);
         let e = HealthClient::with_env(&t, no_env).unwrap_err();

@@ -3,6 +3,8 @@
 
 use crate::action::{FetchError, FetchErrorKind};
 use crate::sanitize::sanitize_trunc;
+use crate::sources::connect::{auth_headers, TlsMaterial};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Timeouts of one backend, kept together so errors can name the one that fired.
@@ -19,11 +21,12 @@ pub const USER_AGENT: &str = concat!("centinela/", env!("CARGO_PKG_VERSION"));
 /// would turn a form POST into a GET without the query, and the backend would answer something
 /// misleading ("no expression found"); those are returned as they are, for [`redirect_error`].
 pub fn client(t: Timeouts) -> Result<reqwest::Client, String> {
-    client_with_roots(t, Vec::new())
+    client_for(t, &TlsMaterial::default(), None)
 }
 
-/// [`client`], also trusting `roots` (a private CA) besides the web's.
-pub fn client_with_roots(t: Timeouts, roots: Vec<reqwest::Certificate>) -> Result<reqwest::Client, String> {
+/// [`client`] with a backend's TLS material (extra CAs, client certificate, verification off) and
+/// proxy (`None`: the environment's `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` apply).
+pub fn client_for(t: Timeouts, tls: &TlsMaterial, proxy: Option<&str>) -> Result<reqwest::Client, String> {
     let policy = reqwest::redirect::Policy::custom(|attempt| {
         if attempt.previous().len() >= 5 {
             attempt.error("more than 5 redirects")
@@ -33,10 +36,11 @@ pub fn client_with_roots(t: Timeouts, roots: Vec<reqwest::Certificate>) -> Resul
             attempt.stop()
         }
     });
-    let mut b = reqwest::Client::builder();
-    for r in roots {
-        b = b.add_root_certificate(r);
+    let mut b = tls.apply(reqwest::Client::builder())?;
+    if let Some(p) = crate::sources::connect::reqwest_proxy(proxy)? {
+        b = b.proxy(p);
     }
+    // The error's own text may quote a PEM parse failure, never a secret.
     b.connect_timeout(t.connect)
         .timeout(t.total)
         .redirect(policy)
@@ -86,6 +90,9 @@ pub fn transport_error(e: &reqwest::Error, what: &str, t: Timeouts) -> FetchErro
         };
         return err(FetchErrorKind::Timeout, message);
     }
+    if let Some(tls) = tls_failure(e) {
+        return err(FetchErrorKind::Connect, format!("{what}: {tls}"));
+    }
     if e.is_connect() {
         // The innermost cause says "Connection refused", "dns error…" and so on.
         let mut cause: &dyn std::error::Error = e;
@@ -98,6 +105,39 @@ pub fn transport_error(e: &reqwest::Error, what: &str, t: Timeouts) -> FetchErro
         return err(FetchErrorKind::Decode, format!("{what}: the response body broke off: {}", strip_url(e)));
     }
     err(FetchErrorKind::Connect, format!("{what}: {}", strip_url(e)))
+}
+
+/// A TLS refusal in words that say which key to set: an untrusted server certificate, or a server
+/// that wants a client certificate. `None` for anything else.
+fn tls_failure(e: &reqwest::Error) -> Option<String> {
+    let mut cur: Option<&dyn std::error::Error> = Some(e);
+    while let Some(c) = cur {
+        if let Some(words) = tls_words(&c.to_string()) {
+            return Some(words);
+        }
+        cur = c.source();
+    }
+    None
+}
+
+/// [`tls_failure`] for one error's text (the live tail's handshake uses it too).
+pub(crate) fn tls_words(text: &str) -> Option<String> {
+    let text = sanitize_trunc(text, 120);
+    if text.contains("invalid peer certificate") {
+        return Some(format!(
+            "TLS: the server's certificate is not trusted ({text}); set ca_file to its CA bundle \
+             (or, knowingly, insecure_skip_verify = true)"
+        ));
+    }
+    if text.contains("CertificateRequired") || text.contains("certificate required") {
+        return Some(format!("TLS: the server wants a client certificate ({text}); set client_cert and client_key"));
+    }
+    if text.contains("BadCertificate") || text.contains("UnknownCA") || text.contains("bad certificate") {
+        return Some(format!(
+            "TLS: the server refused the client certificate ({text}); check client_cert and client_key"
+        ));
+    }
+    None
 }
 
 fn strip_url(e: &reqwest::Error) -> String {
@@ -170,8 +210,9 @@ pub fn body_excerpt(body: &[u8]) -> String {
 }
 
 /// One configured HTTP backend: client, base URL, headers (auth included), body cap and timeouts.
-/// Every typed client (Prometheus, Alertmanager…) sends through one of these.
-#[derive(Debug, Clone)]
+/// Every typed client (Prometheus, Alertmanager…) sends through one of these. `Debug` shows no secret
+/// (sensitive headers print as `Sensitive`; the client, its key and the proxy's credentials not at all).
+#[derive(Clone)]
 pub struct Conn {
     pub http: reqwest::Client,
     pub base: String,
@@ -180,36 +221,62 @@ pub struct Conn {
     pub headers: reqwest::header::HeaderMap,
     pub cap: usize,
     pub timeouts: Timeouts,
+    /// The websocket's TLS (Loki's live tail), when it differs from the defaults: the same CAs, client
+    /// certificate and verification as `http`.
+    pub ws_tls: Option<Arc<rustls::ClientConfig>>,
+    /// The configured `proxy` (the live tail tunnels through it with `CONNECT`).
+    pub proxy: Option<reqwest::Url>,
+    /// `insecure_skip_verify` is set.
+    pub insecure: bool,
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conn")
+            .field("shown", &self.shown)
+            .field("base", &redact_url(&self.base))
+            .field("headers", &self.headers)
+            .field("cap", &self.cap)
+            .field("timeouts", &self.timeouts)
+            .field("custom_tls", &self.ws_tls.is_some())
+            .field("proxy", &self.proxy.as_ref().map(|p| redact_url(p.as_str())))
+            .field("insecure", &self.insecure)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Conn {
-    /// `kind` names the backend in messages ("Prometheus", "Alertmanager").
+    /// `kind` names the backend in messages ("Prometheus", "Alertmanager"). Credentials come from
+    /// the process environment and the files named; errors name what is wrong, never a secret.
     pub fn new(src: &crate::config::PromSource, kind: &str) -> Result<Conn, String> {
+        Conn::with_env(src, kind, &|var| std::env::var(var).ok())
+    }
+
+    /// [`Conn::new`] with the environment given as a function (for tests).
+    pub fn with_env(
+        src: &crate::config::PromSource,
+        kind: &str,
+        getenv: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Conn, String> {
+        let shown = format!("{kind} at {}", redact_url(&src.url));
+        let fail = |e: String| format!("{shown}: {e}");
+        let opts = src.conn_opts();
         let timeouts = Timeouts { connect: src.connect_timeout.0, total: src.timeout.0 };
-        let http = client(timeouts)?;
-        let mut headers = reqwest::header::HeaderMap::new();
-        for (k, v) in &src.headers {
-            let name = reqwest::header::HeaderName::from_bytes(k.as_bytes())
-                .map_err(|_| format!("`{k}` is not a valid header name"))?;
-            let value = reqwest::header::HeaderValue::from_str(v)
-                .map_err(|_| format!("the value of header `{k}` is not valid"))?;
-            headers.insert(name, value);
-        }
-        if let Some(var) = &src.bearer_token_env {
-            let token = std::env::var(var)
-                .map_err(|_| format!("environment variable `{var}` (bearer_token_env) is not set"))?;
-            let mut v = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", token.trim()))
-                .map_err(|_| format!("the token in `{var}` holds characters a header cannot carry"))?;
-            v.set_sensitive(true);
-            headers.insert(reqwest::header::AUTHORIZATION, v);
-        }
+        let headers = auth_headers(&opts, getenv, true).map_err(fail)?;
+        let tls = TlsMaterial::read(&opts, None).map_err(fail)?;
+        let http = client_for(timeouts, &tls, src.proxy.as_deref()).map_err(fail)?;
+        let ws_tls = if tls.is_custom() { Some(tls.rustls_config().map_err(fail)?) } else { None };
+        let proxy = src.proxy.as_deref().and_then(|p| reqwest::Url::parse(p).ok());
         Ok(Conn {
             http,
             base: src.url.trim_end_matches('/').to_string(),
-            shown: format!("{kind} at {}", redact_url(&src.url)),
+            shown,
             headers,
             cap: (src.max_body_mib as usize).saturating_mul(1 << 20),
             timeouts,
+            ws_tls,
+            proxy,
+            insecure: src.insecure_skip_verify,
         })
     }
 

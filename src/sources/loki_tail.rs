@@ -3,7 +3,10 @@
 //!
 //! [`run`] connects (`http` becomes `ws`, `https` becomes `wss`; the handshake carries the same headers
 //! as the HTTP client: `X-Scope-OrgID`, `Authorization`, custom headers, URL credentials as basic
-//! auth) and sends [`TailEvent`]s until the receiver is dropped, which it notices at once wherever it is
+//! auth; TLS uses the same `ca_file`, client certificate and `insecure_skip_verify`; a configured
+//! `proxy` is crossed with an HTTP `CONNECT` tunnel, and a proxy that refuses to tunnel is treated like
+//! a refused upgrade, so the tail polls; `HTTPS_PROXY` and friends are not read for the websocket) and
+//! sends [`TailEvent`]s until the receiver is dropped, which it notices at once wherever it is
 //! waiting (socket, backoff, poll interval, HTTP request).
 //!
 //! Loki quirks and failure modes handled here:
@@ -43,6 +46,7 @@
 
 use crate::action::{FetchError, FetchErrorKind};
 use crate::logs::model::{Direction, LogEntry, LokiResult, RangeQuery};
+use crate::sources::connect::{tunnel, TunnelError};
 use crate::sources::http::err;
 use crate::sources::loki::{decode_tail_frame, LokiClient};
 use futures_util::{SinkExt, StreamExt};
@@ -51,6 +55,7 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc::Sender;
 use tokio::time::{Instant, MissedTickBehavior};
+use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -229,13 +234,46 @@ impl Tailer {
         let cap = self.client.conn.cap;
         let config = WebSocketConfig::default().max_message_size(Some(cap)).max_frame_size(Some(cap));
         let total = self.client.conn.timeouts.total;
-        match tokio::time::timeout(total, tokio_tungstenite::connect_async_with_config(req, Some(config), true)).await {
-            Ok(Ok((ws, _response))) => Ok(ws),
-            Ok(Err(e)) => Err(handshake_error(e, &self.what)),
+        match tokio::time::timeout(total, self.handshake(req, config)).await {
+            Ok(Ok(ws)) => Ok(ws),
+            Ok(Err(e)) => Err(e),
             Err(_) => Err(ConnectError::Failed(err(
                 FetchErrorKind::Timeout,
                 format!("{}: the live tail handshake timed out after {}", self.what, humantime::format_duration(total)),
             ))),
+        }
+    }
+
+    /// The TCP connection (direct, or through the configured proxy's `CONNECT` tunnel), TLS with the
+    /// backend's CA, client certificate and verification, and the websocket upgrade.
+    async fn handshake(&self, req: Request, config: WebSocketConfig) -> Result<Ws, ConnectError> {
+        let conn = &self.client.conn;
+        if conn.proxy.is_none() && conn.ws_tls.is_none() {
+            return match tokio_tungstenite::connect_async_with_config(req, Some(config), true).await {
+                Ok((ws, _response)) => Ok(ws),
+                Err(e) => Err(handshake_error(e, &self.what)),
+            };
+        }
+        let failed = |m: String| ConnectError::Failed(err(FetchErrorKind::Connect, m));
+        let uri = req.uri();
+        let host = uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_string();
+        let port = uri.port_u16().unwrap_or(if uri.scheme_str() == Some("wss") { 443 } else { 80 });
+        let tcp = match &conn.proxy {
+            Some(proxy) => match tunnel(proxy, &host, port, conn.timeouts.connect).await {
+                Ok(tcp) => tcp,
+                // The proxy tunnels nowhere near Loki; the HTTP API may still get through it: poll.
+                Err(TunnelError::Refused(reason)) => return Err(ConnectError::Refused { reason }),
+                Err(TunnelError::Failed(why)) => return Err(failed(format!("{}: live tail: {why}", self.what))),
+            },
+            None => TcpStream::connect((host.as_str(), port))
+                .await
+                .map_err(|e| failed(format!("{} is unreachable: {e}", self.what)))?,
+        };
+        let _ = tcp.set_nodelay(true);
+        let connector = conn.ws_tls.clone().map(tokio_tungstenite::Connector::Rustls);
+        match tokio_tungstenite::client_async_tls_with_config(req, tcp, Some(config), connector).await {
+            Ok((ws, _response)) => Ok(ws),
+            Err(e) => Err(handshake_error(e, &self.what)),
         }
     }
 

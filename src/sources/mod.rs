@@ -2,6 +2,7 @@
 //! already classified and worded for the one-line error a panel shows.
 
 pub mod alertmanager;
+pub mod connect;
 pub mod health;
 pub mod http;
 pub mod loki;

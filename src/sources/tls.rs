@@ -189,6 +189,12 @@ fn reason(e: &rustls::Error, self_signed: bool) -> String {
     .to_string()
 }
 
+/// A verifier that accepts any certificate chain (for `insecure_skip_verify`, and for reading a bad
+/// certificate); the server must still prove it holds the certificate's key.
+pub(crate) fn accept_any(provider: Arc<CryptoProvider>) -> Arc<dyn ServerCertVerifier> {
+    Arc::new(AcceptAnyCert(provider))
+}
+
 /// Accepts any certificate chain, so that a bad one can still be read; still checks that the server's
 /// handshake signatures are made with the certificate's key.
 #[derive(Debug)]

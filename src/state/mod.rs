@@ -131,6 +131,9 @@ pub struct State {
     pub utc: bool,
     /// Demo mode: shown in the header so nobody mistakes it for production.
     pub demo: bool,
+    /// Security warnings about the config (TLS verification off, secrets readable by others): a badge
+    /// in the header, the full text in the health view's backends section.
+    pub warnings: Vec<String>,
     pub status: Option<StatusMsg>,
     pub next_generation: u64,
     pub dirty: bool,
@@ -192,6 +195,7 @@ impl State {
             time_ranges: ranges,
             utc: config.settings.utc,
             demo: false,
+            warnings: Vec::new(),
             status: None,
             next_generation: 1,
             dirty: true,

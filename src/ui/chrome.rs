@@ -42,6 +42,7 @@ pub fn header(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if state.alerts.read_only {
         spans.push(Span::styled(" READ-ONLY ", theme.style(Role::Muted)));
     }
+    spans.extend(security_badge(state, theme, area.width));
     let on_alerts = state.page == Page::Alerts;
     let on_health = state.page == Page::Health;
     let right = if state.page != Page::Dashboards {
@@ -111,6 +112,20 @@ pub fn header(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     spans.push(Span::raw(" ".repeat(pad)));
     spans.push(Span::styled(right, theme.style(Role::Header)));
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// ` ⚠ TLS verification off ` or ` ⚠ secret readable ` when the config has security warnings (TLS
+/// first: it is the graver), shortened below 100 columns; the health view lists them in full.
+fn security_badge<'a>(state: &State, theme: &Theme, width: u16) -> Option<Span<'a>> {
+    let tls_off = state.warnings.iter().any(|w| w.starts_with(crate::config::secrets::TLS_OFF));
+    let text = match (state.warnings.is_empty(), tls_off, width >= 100) {
+        (true, _, _) => return None,
+        (false, true, true) => " ⚠ TLS verification off ",
+        (false, true, false) => " ⚠ TLS off ",
+        (false, false, true) => " ⚠ secret readable ",
+        (false, false, false) => " ⚠ secret ",
+    };
+    Some(Span::styled(text, theme.style(Role::Warn)))
 }
 
 /// Firing alerts by severity, coloured: ` 2 critical  1 high ` (or ` 2C 1H ` when `short`), a calm

@@ -1,6 +1,7 @@
 //! The health strip (every view) and the health view: each target's own word on its health, its
 //! latency, failures, version, uptime and certificate; its dependencies; and the backends
-//! centinela reads (Prometheus, each Alertmanager), reachable or not.
+//! centinela reads (Prometheus, each Alertmanager), reachable or not, with the config's security
+//! warnings (TLS verification off, secrets readable by others).
 
 use crate::health::Level;
 use crate::sanitize::{sanitize, sanitize_trunc};
@@ -10,7 +11,7 @@ use crate::theme::{Role, Theme};
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::alerts::age;
@@ -88,7 +89,9 @@ pub fn strip<'a>(state: &State, theme: &Theme, room: usize) -> Vec<Span<'a>> {
 pub fn draw(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let h = &state.health;
     let loki_row = state.logs.loki_name.is_some() as u16;
-    let backends_h = (2 + 1 + state.alerts.ams.len() as u16 + loki_row).min(area.height / 3).max(3);
+    let warn_rows = warning_rows(state, area.width.saturating_sub(2) as usize);
+    let backends_h =
+        (2 + 1 + state.alerts.ams.len() as u16 + loki_row + warn_rows).min(area.height / 3 + warn_rows.min(2)).max(3);
     let deps_h = 8u16.min(area.height / 4).max(3);
     let list_h = area.height.saturating_sub(backends_h + deps_h);
     let list_area = Rect { height: list_h, ..area };
@@ -268,7 +271,32 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Span::styled(text, theme.style(role)),
         ]));
     }
-    f.render_widget(Paragraph::new(bl).block(block), back_area);
+    // The config's security warnings (the header's ⚠ badge), in full and wrapped: calm, but not to
+    // be missed.
+    let inner = block.inner(back_area);
+    f.render_widget(block, back_area);
+    let rows = bl.len() as u16;
+    f.render_widget(Paragraph::new(bl), Rect { height: rows.min(inner.height), ..inner });
+    let warn_area = Rect { y: inner.y + rows.min(inner.height), height: inner.height.saturating_sub(rows), ..inner };
+    let style = theme.style(Role::Warn);
+    if warn_area.height >= warning_rows(state, warn_area.width as usize) {
+        let wl: Vec<Line> = state.warnings.iter().map(|w| Line::styled(format!(" ⚠ {}", sanitize(w)), style)).collect();
+        f.render_widget(Paragraph::new(wl).wrap(Wrap { trim: false }), warn_area);
+    } else {
+        // Short of room: one line each, so every warning is at least named.
+        let w = warn_area.width as usize;
+        let wl: Vec<Line> =
+            state.warnings.iter().map(|t| Line::styled(sanitize_trunc(&format!(" ⚠ {t}"), w), style)).collect();
+        f.render_widget(Paragraph::new(wl), warn_area);
+    }
+}
+
+/// Rows the security warnings take wrapped at `width` (at most 8).
+fn warning_rows(state: &State, width: usize) -> u16 {
+    let width = width.max(1);
+    let rows: usize =
+        state.warnings.iter().map(|w| (unicode_width::UnicodeWidthStr::width(w.as_str()) + 3).div_ceil(width)).sum();
+    rows.min(8) as u16
 }
 
 fn loki_state(state: &State) -> (Role, String) {

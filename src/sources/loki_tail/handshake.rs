@@ -3,6 +3,7 @@
 use super::ConnectError;
 use crate::action::{FetchError, FetchErrorKind};
 use crate::sanitize::sanitize_trunc;
+use crate::sources::connect::percent_decode;
 use crate::sources::http::{self, err};
 use crate::sources::loki::{LokiClient, TAIL};
 use tokio_tungstenite::tungstenite;
@@ -54,27 +55,6 @@ pub(super) fn http_value(s: &str) -> Result<reqwest::header::HeaderValue, reqwes
     reqwest::header::HeaderValue::from_str(s)
 }
 
-/// `%XX` escapes of a URL's user name or password.
-pub(super) fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        match (b[i], b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (c, _, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 pub(super) fn handshake_error(e: tungstenite::Error, what: &str) -> ConnectError {
     use tungstenite::Error as E;
     match e {
@@ -92,8 +72,17 @@ pub(super) fn handshake_error(e: tungstenite::Error, what: &str) -> ConnectError
                 }
             }
         }
+        // A TLS 1.3 server checks the client certificate after the handshake: its refusal arrives as
+        // the first read fails.
+        E::Io(e) if http::tls_words(&e.to_string()).is_some() => ConnectError::Failed(err(
+            FetchErrorKind::Connect,
+            format!("{what}: {}", http::tls_words(&e.to_string()).unwrap_or_default()),
+        )),
         E::Io(e) => ConnectError::Failed(err(FetchErrorKind::Connect, format!("{what} is unreachable: {e}"))),
-        E::Tls(e) => ConnectError::Failed(err(FetchErrorKind::Connect, format!("{what}: TLS: {e}"))),
+        E::Tls(e) => {
+            let words = http::tls_words(&e.to_string()).unwrap_or_else(|| format!("TLS: {e}"));
+            ConnectError::Failed(err(FetchErrorKind::Connect, format!("{what}: {words}")))
+        }
         E::Url(e) => ConnectError::Failed(err(FetchErrorKind::Connect, format!("{what}: cannot tail this URL: {e}"))),
         e => ConnectError::Failed(err(FetchErrorKind::Http, format!("{what}: the live tail handshake failed: {e}"))),
     }
