@@ -134,6 +134,8 @@ intents! {
     ShowDetail = "show_detail",
     /// Show JSON lines as sent, or as their message followed by the other fields.
     ToggleRaw = "toggle_raw",
+    /// Switch to another environment (staging, production…): pick it from a list.
+    SwitchEnvironment = "switch_environment",
 }
 
 impl Intent {
@@ -314,6 +316,19 @@ pub struct TailUpdate {
     pub data: TailData,
 }
 
+/// The environment shown changed: the engine has pointed every client at `to`. A data action, so a
+/// recorded session (and an incident timeline) sees when the engineer moved between environments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnvSwitch {
+    pub from: String,
+    pub to: String,
+    /// When (ms since the Unix epoch, the state's clock).
+    pub at_ms: i64,
+    /// Why the new environment's Loki client could not be built, if it could not (no logs tab then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loki_error: Option<String>,
+}
+
 /// An edit of the focused text field (the filter bar or a silence field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -370,6 +385,8 @@ pub enum Action {
     Key { key: Key },
     /// An edit of the focused text field.
     Text { op: TextOp },
+    /// The environment shown changed (see [`EnvSwitch`]).
+    EnvironmentSwitched(EnvSwitch),
     /// The process was asked to stop (SIGTERM, SIGHUP, the terminal went away).
     Shutdown { reason: String },
 }

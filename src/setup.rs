@@ -2,6 +2,9 @@
 //! environment, theme, keymap and, for `--demo`, the embedded servers.
 //! Layering: embedded defaults < config file < command-line flags.
 
+mod clients;
+pub use clients::{fetcher_for, EnvFetcher};
+
 use crate::cli::Common;
 use crate::config::{self, Config, PromSource};
 use crate::demo::{DemoHandle, DemoOptions};
@@ -9,8 +12,6 @@ use crate::engine::Engine;
 use crate::keymap::Keymap;
 use crate::paths::{read_optional, Paths};
 use crate::poll::now_ms;
-use crate::sources::alertmanager::AmClient;
-use crate::sources::prometheus::PromClient;
 use crate::state::State;
 use crate::theme::{Theme, ThemeSet};
 use anyhow::{anyhow, Context};
@@ -21,12 +22,8 @@ pub const DEMO_PROFILE: &str = include_str!("../examples/minimarket.toml");
 
 pub struct Loaded {
     pub config: Config,
+    /// The environment shown at start (`--environment`, else `settings.default_environment`, else the first).
     pub env_name: String,
-    pub production: bool,
-    pub source: PromSource,
-    pub alertmanagers: Vec<PromSource>,
-    pub health: Vec<crate::config::HealthTarget>,
-    pub loki: Option<PromSource>,
     /// A CA to trust besides the web roots (the demo's generated one).
     pub extra_ca: Option<Vec<u8>>,
     pub theme: Theme,
@@ -116,11 +113,6 @@ pub async fn load(common: &Common) -> anyhow::Result<Loaded> {
     config.settings.read_only |= common.read_only;
     Ok(Loaded {
         env_name: env.name.clone(),
-        production: env.production,
-        source: env.prometheus,
-        alertmanagers: env.alertmanagers,
-        health: env.health,
-        loki: env.loki,
         extra_ca: demo.as_ref().map(|d| d.ca_pem.clone().into_bytes()),
         config,
         theme,
@@ -131,20 +123,21 @@ pub async fn load(common: &Common) -> anyhow::Result<Loaded> {
 }
 
 impl Loaded {
+    /// The engine for the start-up environment. It keeps the config (in its state) and the extra CA,
+    /// so it can build another environment's clients when the engineer switches.
     pub fn engine(&self) -> Engine {
-        let mut state = State::new(&self.config, &self.env_name, self.production, now_ms());
+        let production = self.config.environments.iter().any(|e| e.name == self.env_name && e.production);
+        let mut state = State::new(&self.config, &self.env_name, production, now_ms());
         state.demo = self.demo.is_some();
         state.alerts.created_by = crate::alerts::silence::default_created_by();
-        let mut engine = Engine::new(state, PromClient::new(&self.source), self.source.max_in_flight);
-        engine.fetcher.set_alertmanagers(self.alertmanagers.iter().map(AmClient::new).collect());
-        engine.fetcher.set_health(health_checks(&self.health, self.extra_ca.as_deref()));
-        match self.loki.as_ref().map(crate::sources::loki::LokiClient::new) {
-            Some(Err(why)) => {
+        let mut engine = Engine::new(state, Err("not connected yet".into()), 1);
+        engine.extra_ca = self.extra_ca.clone().map(std::sync::Arc::from);
+        if let Some(env) = self.config.environments.iter().find(|e| e.name == self.env_name) {
+            let built = fetcher_for(env, self.extra_ca.as_deref(), engine.tx.clone());
+            engine.fetcher = built.fetcher;
+            if let Some(why) = built.loki_error {
                 engine.state.logs.unavailable = Some(format!("Loki: {why}"));
-                engine.fetcher.set_loki(Err(why));
             }
-            Some(Ok(c)) => engine.fetcher.set_loki(Ok(c)),
-            None => {}
         }
         engine.keymap = self.keymap.clone();
         engine

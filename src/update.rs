@@ -14,7 +14,9 @@ use crate::sources::prometheus::range_params;
 use crate::state::{Page, Slot, State, StatusMsg};
 
 mod alerts;
+mod envs;
 mod health;
+pub use envs::from_before_switch;
 mod logs;
 use crate::ui::layout;
 use ratatui::layout::Rect;
@@ -23,6 +25,13 @@ use ratatui::layout::Rect;
 pub const MIN_STEP_S: i64 = 5;
 
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    // An answer asked of an environment left since never lands in the new one.
+    if envs::from_before_switch(state, &action) {
+        if let Action::Write(w) = action {
+            envs::write_from_before_switch(state, w);
+        }
+        return Vec::new();
+    }
     match action {
         Action::Tick { now_ms } => {
             state.now_ms = now_ms;
@@ -52,6 +61,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             alerts::apply_write(state, w);
             alerts::schedule(state)
         }
+        Action::EnvironmentSwitched(sw) => envs::switched(state, sw),
         Action::Text { op } if logs::text_focus(state) => logs::on_text(state, op),
         Action::Text { op } => alerts::on_text(state, op),
         Action::Health(r) => {
@@ -85,6 +95,9 @@ fn schedule_all(state: &mut State) -> Vec<Effect> {
 
 /// Whether a text field has the keyboard (keys are then text edits, not bindings).
 pub fn text_focus(state: &State) -> bool {
+    if state.envs.picker.is_some() {
+        return false;
+    }
     alerts::text_focus(state) || logs::text_focus(state)
 }
 
@@ -99,6 +112,9 @@ fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
 
 fn on_intent_inner(state: &mut State, intent: Intent) -> Vec<Effect> {
     state.dirty = true;
+    if let Some(effects) = envs::on_intent(state, intent) {
+        return effects;
+    }
     if let Some(effects) = logs::on_intent(state, intent) {
         return effects;
     }
@@ -368,6 +384,8 @@ fn tick_signature(state: &State) -> u64 {
 mod tests;
 #[cfg(test)]
 mod tests_alerts;
+#[cfg(test)]
+mod tests_envs;
 #[cfg(test)]
 mod tests_health;
 #[cfg(test)]
