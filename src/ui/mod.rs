@@ -7,6 +7,7 @@
 pub mod alerts;
 pub mod bar;
 pub mod chrome;
+pub mod envs;
 pub mod gauge;
 pub mod health;
 pub mod help;
@@ -50,7 +51,11 @@ pub fn render(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
         }
     }
     chrome::status(f, screen.status, state, theme, keymap);
+    envs::draw_picker(f, screen.body, state, theme);
+    // Overlays leave the header (the environment's name) in sight.
     if state.help {
-        help::draw(f, area, theme, keymap, state.key_context());
+        let below_header =
+            ratatui::layout::Rect { y: screen.body.y, height: area.height - screen.header.height, ..area };
+        help::draw(f, below_header, theme, keymap, state.key_context());
     }
 }
