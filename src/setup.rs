@@ -48,7 +48,9 @@ impl std::fmt::Display for ConfigProblems {
 impl std::error::Error for ConfigProblems {}
 
 /// The demo's config: the Mini Market profile, faster refreshes and shorter ranges so the scripted
-/// incident shows within a minute, pointed at the embedded servers.
+/// incident shows within a minute, pointed at the embedded servers. Every environment of the profile
+/// (production and staging) points at the same embedded servers: there is one simulated stack, and
+/// switching (key E) shows the look and the flow of a switch, not other data.
 pub fn demo_config(demo: &DemoHandle) -> anyhow::Result<Config> {
     let mut c = config::load_str("examples/minimarket.toml (embedded)", DEMO_PROFILE).map_err(ConfigProblems)?;
     let health = demo_health(demo);

@@ -215,6 +215,12 @@ fn hints(keymap: &Keymap, state: &State) -> String {
             (Intent::LogsView, "back"),
             (Intent::ToggleHelp, "help"),
         ],
+        Context::Environments => &[
+            (Intent::SelectNext, "next"),
+            (Intent::SelectPrev, "previous"),
+            (Intent::Confirm, "switch"),
+            (Intent::Back, "close"),
+        ],
         Context::Silences => &[
             (Intent::ExpireSilence, "expire"),
             (Intent::SilencesView, "alerts"),
