@@ -140,6 +140,8 @@ intents! {
     DryRun = "dry_run",
     /// Show or hide the output of the last runbook actions.
     ActionOutput = "action_output",
+    /// Switch to another environment (staging, production…): pick it from a list.
+    SwitchEnvironment = "switch_environment",
 }
 
 impl Intent {
@@ -346,6 +348,19 @@ pub enum RunbookEvent {
     AuditFailed { id: u64, error: String },
 }
 
+/// The environment shown changed: the engine has pointed every client at `to`. A data action, so a
+/// recorded session (and an incident timeline) sees when the engineer moved between environments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnvSwitch {
+    pub from: String,
+    pub to: String,
+    /// When (ms since the Unix epoch, the state's clock).
+    pub at_ms: i64,
+    /// Why the new environment's Loki client could not be built, if it could not (no logs tab then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loki_error: Option<String>,
+}
+
 /// An edit of the focused text field (the filter bar or a silence field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -402,6 +417,8 @@ pub enum Action {
     Key { key: Key },
     /// An edit of the focused text field.
     Text { op: TextOp },
+    /// The environment shown changed (see [`EnvSwitch`]).
+    EnvironmentSwitched(EnvSwitch),
     /// The process was asked to stop (SIGTERM, SIGHUP, the terminal went away).
     Shutdown { reason: String },
     /// The key of configured action number `index` was pressed (the engine matched it).

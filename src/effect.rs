@@ -78,6 +78,11 @@ pub enum Effect {
         event: crate::actions::audit::Event,
         outcome: String,
     },
+    /// Point every client at environment `name` (the old requests and the tail are cancelled), then
+    /// answer with `Action::EnvironmentSwitched`.
+    SwitchEnvironment {
+        name: String,
+    },
     /// Ring the terminal bell (a new alert fired and `alerts.bell` is on).
     Bell,
     Quit,

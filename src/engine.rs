@@ -2,7 +2,7 @@
 //! tests all drive this same engine, so what they show is what the app shows.
 
 use crate::action::Action;
-use crate::action::TextOp;
+use crate::action::{EnvSwitch, TextOp};
 use crate::effect::Effect;
 use crate::keymap::{Context, Key, KeyCodeOrd, Keymap};
 use crate::poll::{Fetcher, Job, TaskKey};
@@ -38,6 +38,9 @@ pub struct Engine {
     pub action_tasks: JoinSet<()>,
     /// An interactive action the terminal loop has to run next.
     pub interactive: Option<Interactive>,
+    /// A CA to trust besides the web roots (the demo's), for the clients of the environment switched
+    /// to; the environments themselves are in the state's config.
+    pub extra_ca: Option<std::sync::Arc<[u8]>>,
 }
 
 impl Engine {
@@ -58,6 +61,7 @@ impl Engine {
             runner: Err("no audit trail is set up".into()),
             action_tasks: JoinSet::new(),
             interactive: None,
+            extra_ca: None,
         }
     }
 
@@ -75,28 +79,15 @@ impl Engine {
                 Some(a) => a,
                 None => return true,
             },
-            Action::Query(r) => {
-                self.fetcher.completed(TaskKey::Query(r.key));
-                Action::Query(r)
-            }
-            Action::Alerts(r) => {
-                self.fetcher.completed(TaskKey::Feed(r.feed));
-                Action::Alerts(r)
-            }
-            Action::Write(w) => {
-                self.fetcher.completed(TaskKey::Write(w.id));
-                Action::Write(w)
-            }
-            Action::Health(r) => {
-                self.fetcher.completed(TaskKey::Health(r.target));
-                Action::Health(r)
-            }
-            Action::Logs(r) => {
-                self.fetcher.completed(TaskKey::Logs(r.purpose));
-                Action::Logs(r)
-            }
             other => other,
         };
+        // An answer frees its key in the fetcher, unless it comes from a fetcher dropped by an
+        // environment switch (the new one may be running the same key).
+        if let Some(key) = task_key(&action) {
+            if !crate::update::from_before_switch(&self.state, &action) {
+                self.fetcher.completed(key);
+            }
+        }
         let mut go_on = true;
         for effect in update(&mut self.state, action) {
             match effect {
@@ -143,11 +134,32 @@ impl Engine {
                     ),
                     Err(why) => tracing::error!(%why, action = %meta.action, "no audit trail: record lost"),
                 },
+                Effect::SwitchEnvironment { name } => go_on &= self.switch_environment(&name),
                 Effect::Bell => self.bell = true,
                 Effect::Quit => go_on = false,
             }
         }
         go_on
+    }
+
+    /// Point every client at environment `name`: a new fetcher replaces the old one (dropping it
+    /// aborts its requests and the Loki tail), then the state resets through
+    /// `Action::EnvironmentSwitched`. Returns false when the app should stop.
+    fn switch_environment(&mut self, name: &str) -> bool {
+        let config = self.state.envs.config.clone();
+        let Some(env) = config.environments.iter().find(|e| e.name == name) else {
+            crate::update::set_status(&mut self.state, format!("no environment named `{name}` in the config"), true);
+            return true;
+        };
+        let built = crate::setup::fetcher_for(env, self.extra_ca.as_deref(), self.tx.clone());
+        self.fetcher = built.fetcher;
+        let switch = EnvSwitch {
+            from: self.state.env_name.clone(),
+            to: env.name.clone(),
+            at_ms: self.state.now_ms,
+            loki_error: built.loki_error,
+        };
+        self.handle(Action::EnvironmentSwitched(switch))
     }
 
     /// Handle everything already queued without waiting. Returns false when the app should stop.
@@ -159,6 +171,18 @@ impl Engine {
         }
         true
     }
+}
+
+/// The fetcher's key a result action answers.
+fn task_key(action: &Action) -> Option<TaskKey> {
+    Some(match action {
+        Action::Query(r) => TaskKey::Query(r.key),
+        Action::Alerts(r) => TaskKey::Feed(r.feed),
+        Action::Write(w) => TaskKey::Write(w.id),
+        Action::Health(r) => TaskKey::Health(r.target),
+        Action::Logs(r) => TaskKey::Logs(r.purpose),
+        _ => return None,
+    })
 }
 
 /// What a typed key means now: a text edit while a text field has the keyboard, a yes/no while a

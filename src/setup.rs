@@ -2,6 +2,9 @@
 //! environment, theme, keymap and, for `--demo`, the embedded servers.
 //! Layering: embedded defaults < config file < command-line flags.
 
+mod clients;
+pub use clients::{fetcher_for, EnvFetcher};
+
 use crate::cli::Common;
 use crate::config::{self, Config, PromSource};
 use crate::demo::{DemoHandle, DemoOptions};
@@ -9,8 +12,6 @@ use crate::engine::Engine;
 use crate::keymap::Keymap;
 use crate::paths::{read_optional, Paths};
 use crate::poll::now_ms;
-use crate::sources::alertmanager::AmClient;
-use crate::sources::prometheus::PromClient;
 use crate::state::State;
 use crate::theme::{Theme, ThemeSet};
 use anyhow::{anyhow, Context};
@@ -23,12 +24,8 @@ pub const DEMO_PROFILE: &str = include_str!("../examples/minimarket.toml");
 
 pub struct Loaded {
     pub config: Config,
+    /// The environment shown at start (`--environment`, else `settings.default_environment`, else the first).
     pub env_name: String,
-    pub production: bool,
-    pub source: PromSource,
-    pub alertmanagers: Vec<PromSource>,
-    pub health: Vec<crate::config::HealthTarget>,
-    pub loki: Option<PromSource>,
     /// The config file loaded (`None` for the embedded demo profile), for the security warnings.
     pub config_path: Option<std::path::PathBuf>,
     /// A CA to trust besides the web roots (the demo's generated one).
@@ -56,7 +53,9 @@ impl std::error::Error for ConfigProblems {}
 
 /// The demo's config: the Mini Market profile, faster refreshes and shorter ranges so the scripted
 /// incident shows within a minute, pointed at the embedded servers; its runbook actions go to the
-/// simulated deployer instead of `docker` and the stack's scripts (see `setup/demo_actions.rs`).
+/// simulated deployer instead of `docker` and the stack's scripts (see `setup/demo_actions.rs`). Every
+/// environment of the profile (production and staging) points at the same embedded servers: there is
+/// one simulated stack, and switching (key E) shows the look and the flow of a switch, not other data.
 pub fn demo_config(demo: &DemoHandle) -> anyhow::Result<Config> {
     let mut c = config::load_str("examples/minimarket.toml (embedded)", DEMO_PROFILE).map_err(ConfigProblems)?;
     let health = demo_health(demo);
@@ -125,11 +124,6 @@ pub async fn load(common: &Common) -> anyhow::Result<Loaded> {
     config.settings.read_only |= common.read_only;
     Ok(Loaded {
         env_name: env.name.clone(),
-        production: env.production,
-        source: env.prometheus,
-        alertmanagers: env.alertmanagers,
-        health: env.health,
-        loki: env.loki,
         config_path,
         extra_ca: demo.as_ref().map(|d| d.ca_pem.clone().into_bytes()),
         config,
@@ -141,23 +135,24 @@ pub async fn load(common: &Common) -> anyhow::Result<Loaded> {
 }
 
 impl Loaded {
+    /// The engine for the start-up environment. It keeps the config (in its state) and the extra CA,
+    /// so it can build another environment's clients when the engineer switches.
     pub fn engine(&self) -> Engine {
-        let mut state = State::new(&self.config, &self.env_name, self.production, now_ms());
+        let production = self.config.environments.iter().any(|e| e.name == self.env_name && e.production);
+        let mut state = State::new(&self.config, &self.env_name, production, now_ms());
         state.demo = self.demo.is_some();
         state.alerts.created_by = crate::alerts::silence::default_created_by();
         state.actions.origin = crate::actions::audit::Origin::detect();
         state.actions.secrets = self.secrets();
         state.warnings = security_warnings(&self.config, self.config_path.as_deref(), &self.env_name);
-        let mut engine = Engine::new(state, PromClient::new(&self.source), self.source.max_in_flight);
-        engine.fetcher.set_alertmanagers(self.alertmanagers.iter().map(AmClient::new).collect());
-        engine.fetcher.set_health(health_checks(&self.health, self.extra_ca.as_deref()));
-        match self.loki.as_ref().map(crate::sources::loki::LokiClient::new) {
-            Some(Err(why)) => {
+        let mut engine = Engine::new(state, Err("not connected yet".into()), 1);
+        engine.extra_ca = self.extra_ca.clone().map(std::sync::Arc::from);
+        if let Some(env) = self.config.environments.iter().find(|e| e.name == self.env_name) {
+            let built = fetcher_for(env, self.extra_ca.as_deref(), engine.tx.clone());
+            engine.fetcher = built.fetcher;
+            if let Some(why) = built.loki_error {
                 engine.state.logs.unavailable = Some(format!("Loki: {why}"));
-                engine.fetcher.set_loki(Err(why));
             }
-            Some(Ok(c)) => engine.fetcher.set_loki(Ok(c)),
-            None => {}
         }
         engine.keymap = self.keymap.clone();
         engine

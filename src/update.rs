@@ -15,7 +15,9 @@ use crate::state::{Page, Slot, State, StatusMsg};
 
 pub mod actions;
 mod alerts;
+mod envs;
 mod health;
+pub use envs::from_before_switch;
 mod logs;
 use crate::ui::layout;
 use ratatui::layout::Rect;
@@ -24,6 +26,13 @@ use ratatui::layout::Rect;
 pub const MIN_STEP_S: i64 = 5;
 
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    // An answer asked of an environment left since never lands in the new one.
+    if envs::from_before_switch(state, &action) {
+        if let Action::Write(w) = action {
+            envs::write_from_before_switch(state, w);
+        }
+        return Vec::new();
+    }
     match action {
         Action::Tick { now_ms } => {
             state.now_ms = now_ms;
@@ -55,6 +64,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             alerts::apply_write(state, w);
             alerts::schedule(state)
         }
+        Action::EnvironmentSwitched(sw) => envs::switched(state, sw),
         Action::Text { op } if actions::text_focus(state) => actions::on_text(state, op),
         Action::Text { op } if logs::text_focus(state) => logs::on_text(state, op),
         Action::Text { op } => alerts::on_text(state, op),
@@ -91,6 +101,9 @@ fn schedule_all(state: &mut State) -> Vec<Effect> {
 
 /// Whether a text field has the keyboard (keys are then text edits, not bindings).
 pub fn text_focus(state: &State) -> bool {
+    if state.envs.picker.is_some() {
+        return false;
+    }
     actions::text_focus(state) || alerts::text_focus(state) || logs::text_focus(state)
 }
 
@@ -106,6 +119,9 @@ fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
 fn on_intent_inner(state: &mut State, intent: Intent) -> Vec<Effect> {
     state.dirty = true;
     if let Some(effects) = actions::on_intent(state, intent) {
+        return effects;
+    }
+    if let Some(effects) = envs::on_intent(state, intent) {
         return effects;
     }
     if let Some(effects) = logs::on_intent(state, intent) {
@@ -380,6 +396,8 @@ mod tests;
 mod tests_actions;
 #[cfg(test)]
 mod tests_alerts;
+#[cfg(test)]
+mod tests_envs;
 #[cfg(test)]
 mod tests_health;
 #[cfg(test)]

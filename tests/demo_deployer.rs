@@ -7,6 +7,7 @@ use centinela::actions::run::{run_http, HttpCommand, RunEvent, Stream};
 use centinela::actions::spec::{render, Rendered};
 use centinela::actions::template::Ctx;
 use centinela::config::PromSource;
+use centinela::setup::demo_actions::demo_secrets;
 use centinela::sources::alertmanager::AmClient;
 use centinela::sources::prometheus::{PromClient, QueryData};
 use std::time::{Duration, Instant};
@@ -45,7 +46,7 @@ async fn restart_on_the_firing_service_down_heals_it_and_the_alert_resolves() {
 
     let restart = config.actions.iter().find(|a| a.name == "restart").unwrap();
     assert!(restart.applies_to_alert(down), "R is offered on the alert");
-    let ctx = Ctx::new("restart", &env.name, "ana", now_ms()).with_alert(down);
+    let ctx = Ctx::new("restart", &env.name, "ana", now_ms()).with_alert(down).with_secrets(demo_secrets());
     let Rendered::Http(req) = render(restart, &ctx).unwrap() else { panic!("the demo's restart is a request") };
     assert_eq!(req.url, format!("{}/v1/services/agente_negocio/restart", demo.deployer_url));
     let cmd = HttpCommand {
@@ -119,7 +120,7 @@ async fn the_demo_runs_no_program_and_calls_only_its_deployer() {
         receivers: Vec::new(),
     };
     for a in &config.actions {
-        let ctx = Ctx::new(&a.name, "production", "ana", now_ms()).with_alert(&down);
+        let ctx = Ctx::new(&a.name, "production", "ana", now_ms()).with_alert(&down).with_secrets(demo_secrets());
         let Rendered::Http(req) = render(a, &ctx).unwrap() else { panic!("{} runs a program", a.name) };
         assert!(req.url.starts_with(&format!("{}/v1/", demo.deployer_url)), "{}", req.url);
         assert_eq!(req.headers[0].1.reveal(), format!("Bearer {}", centinela::sim::services::DEMO_TOKEN));
@@ -134,7 +135,8 @@ async fn the_demo_runs_no_program_and_calls_only_its_deployer() {
     }
     let rollback = config.actions.iter().find(|a| a.name == "rollback").unwrap();
     let Rendered::Http(req) =
-        render(rollback, &Ctx::new("rollback", "production", "ana", 0).with_alert(&down)).unwrap()
+        render(rollback, &Ctx::new("rollback", "production", "ana", 0).with_alert(&down).with_secrets(demo_secrets()))
+            .unwrap()
     else {
         unreachable!()
     };

@@ -133,6 +133,10 @@ fn fullscreen_and_production_badge() {
     let text = to_text(&buf);
     assert!(text.contains("Request Rate"));
     assert!(!text.contains("Service Health"), "only the focused panel is drawn:\n{text}");
+    // Production: the whole header is a red bar, the name stands out on it in red on white.
     let badge = find(&buf, "PRODUCTION").unwrap();
-    assert_eq!(buf[badge].bg, Color::Red);
+    assert_eq!((badge.1, buf[badge].fg, buf[badge].bg), (0, Color::Red, Color::White));
+    for x in [0, 79] {
+        assert_eq!(buf[(x, 0)].bg, Color::Red, "column {x} of the header");
+    }
 }

@@ -126,9 +126,18 @@ impl Default for Settings {
 #[serde(deny_unknown_fields)]
 pub struct Environment {
     pub name: String,
-    /// Production environments are drawn unmistakably (a red badge).
+    /// Production environments are drawn unmistakably: the header is a full-width bar in `color`
+    /// (the theme's `production` role unless set) with the environment's name and the word PRODUCTION.
     #[serde(default)]
     pub production: bool,
+    /// Refuse every write in this environment (silences, acknowledgements, actions), as `--read-only`
+    /// does for all of them.
+    #[serde(default)]
+    pub read_only: bool,
+    /// The colour of this environment's header bar: a theme role (`production`, `critical`, `warn`,
+    /// `info`…) or a colour (`red`, `yellow`, `#d70000`, a 0–255 index). Unset: the `production` role
+    /// for production environments, a plain header for the others.
+    pub color: Option<String>,
     pub prometheus: PromSource,
     /// Alertmanagers (API v2); list every instance of an HA cluster: alerts are merged by
     /// fingerprint and one instance down does not hide what the others report. The keys are the

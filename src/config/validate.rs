@@ -71,6 +71,9 @@ pub fn validate(c: &Config) -> Vec<Found> {
         if let Some(p) = url_problem(&e.prometheus.url) {
             push(vec![Key("environment"), Index(i), Key("prometheus"), Key("url")], p, None);
         }
+        if let Some(Err(why)) = e.color.as_deref().map(crate::theme::paint::parse) {
+            push(vec![Key("environment"), Index(i), Key("color")], why, Some("e.g. color = \"production\""));
+        }
         if e.prometheus.max_in_flight == 0 {
             push(
                 vec![Key("environment"), Index(i), Key("prometheus"), Key("max_in_flight")],
@@ -188,6 +191,18 @@ query = [{ expr = "up" }]
                 && s.contains("defined environments: prod")),
             "{shown:#?}"
         );
+    }
+
+    #[test]
+    fn environment_look_and_read_only() {
+        let text = OK.replace("name = \"prod\"\n", "name = \"prod\"\nread_only = true\ncolor = \"rojo\"\n");
+        let p = load_str("c.toml", &text).unwrap_err();
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!((p[0].line, p[0].col), (5, 1), "{p:?}");
+        assert!(p[0].message.contains("`rojo` is neither a theme role nor a colour"), "{p:?}");
+        let c = load_str("c.toml", &text.replace("rojo", "warn")).unwrap();
+        assert!(c.environments[0].read_only);
+        assert_eq!(c.environments[0].color.as_deref(), Some("warn"));
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub enum Context {
     Silences,
     Health,
     Logs,
+    /// The environment picker (over any view).
+    Environments,
 }
 
 /// The sections a keymap file may have, in help order.
@@ -27,6 +29,7 @@ pub const SECTIONS: &[(&str, Context)] = &[
     ("silences", Context::Silences),
     ("health", Context::Health),
     ("logs", Context::Logs),
+    ("environments", Context::Environments),
 ];
 
 impl Context {

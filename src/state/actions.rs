@@ -88,8 +88,12 @@ pub enum Watch {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
     Watching,
-    Recovered { after_ms: i64 },
+    Recovered {
+        after_ms: i64,
+    },
     NotRecovered,
+    /// It could not be checked (the environment was switched); why.
+    Unknown(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -116,6 +120,8 @@ pub struct Run {
     pub attempt: String,
     pub name: String,
     pub target: String,
+    /// The environment it ran in.
+    pub environment: String,
     /// The command or request, as confirmed (secrets redacted).
     pub shown: String,
     pub confirmation: Confirmation,
@@ -135,10 +141,18 @@ pub struct Run {
 }
 
 impl Run {
-    pub fn new(id: u64, prepared: &Prepared, confirmation: Confirmation, now_ms: i64, phase: Phase) -> Run {
+    pub fn new(
+        id: u64,
+        prepared: &Prepared,
+        environment: &str,
+        confirmation: Confirmation,
+        now_ms: i64,
+        phase: Phase,
+    ) -> Run {
         Run {
             id,
             attempt: String::new(),
+            environment: environment.to_string(),
             name: prepared.name.clone(),
             target: prepared.target.clone(),
             shown: prepared.shown.clone(),

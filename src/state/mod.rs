@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod alerts;
+pub mod envs;
 pub mod health;
 pub mod logs;
 pub mod text;
@@ -123,6 +124,8 @@ pub struct State {
     pub height: u16,
     pub env_name: String,
     pub production: bool,
+    /// The environments to switch between, the picker, why writes are refused, the switches made.
+    pub envs: envs::EnvsState,
     pub dashboards: Vec<DashState>,
     pub active: usize,
     pub fullscreen: bool,
@@ -173,9 +176,10 @@ impl State {
                 "environment `{env_name}` has no Loki: add `loki = {{ url = \"http://loki:3100\" }}` to it in the config"
             )),
         };
+        let read_only = config.settings.read_only || env.is_some_and(|e| e.read_only);
         State {
             page: Page::Dashboards,
-            alerts: alerts::AlertsState::new(config.alerts.clone(), am_names, config.settings.read_only),
+            alerts: alerts::AlertsState::new(config.alerts.clone(), am_names, read_only),
             health: health::HealthState::new(targets, config.settings.health_interval.0.as_millis() as i64),
             logs: logs::LogsState {
                 loki_name: env.and_then(|e| e.loki.as_ref()).map(|l| host_port(&l.url)),
@@ -188,6 +192,7 @@ impl State {
             height: 48,
             env_name: env_name.to_string(),
             production,
+            envs: envs::EnvsState::new(config),
             dashboards,
             active: 0,
             fullscreen: false,
@@ -219,6 +224,9 @@ impl State {
     /// The keymap section in force.
     pub fn key_context(&self) -> crate::keymap::Context {
         use crate::keymap::Context;
+        if self.envs.picker.is_some() {
+            return Context::Environments;
+        }
         match self.page {
             Page::Dashboards => Context::Dashboard,
             Page::Alerts if self.alerts.silences_open => Context::Silences,

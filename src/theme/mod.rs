@@ -5,6 +5,8 @@
 //! `parent` and then only overrides the roles it lists. `NO_COLOR` keeps modifiers (bold, reverse, dim)
 //! and drops every colour, so roles stay distinguishable without colour.
 
+pub mod paint;
+
 use ratatui::style::{Color, Modifier, Style};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -46,7 +48,7 @@ pub enum Role {
     Status,
     /// Selected rows and key names in help.
     Accent,
-    /// The environment badge for production environments.
+    /// The header bar of production environments (its background is the bar's colour).
     Production,
 }
 

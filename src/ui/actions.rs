@@ -178,6 +178,7 @@ fn verification_line(r: &Run, now_ms: i64, theme: &Theme) -> Option<Line<'static
         Verdict::NotRecovered => {
             (format!("✗ not verified: {what} did not happen within {}", took(v.within_ms as u64)), Role::Critical)
         }
+        Verdict::Unknown(ref why) => (format!("? {}", sanitize(why)), Role::Warn),
     };
     Some(Line::styled(format!(" {text}"), theme.style(role)))
 }

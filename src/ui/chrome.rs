@@ -32,10 +32,7 @@ pub fn short_duration(d: std::time::Duration) -> String {
 
 pub fn header(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let mut spans = vec![Span::styled(" centinela ", theme.style(Role::Header))];
-    let env_style = if state.production { theme.style(Role::Production) } else { theme.style(Role::Accent) };
-    let env =
-        if state.production { format!(" {} ", state.env_name.to_uppercase()) } else { format!(" {} ", state.env_name) };
-    spans.push(Span::styled(env, env_style));
+    spans.push(super::envs::badge(state, theme));
     if state.demo {
         spans.push(Span::styled(" DEMO ", theme.style(Role::Info)));
     }
@@ -111,6 +108,9 @@ pub fn header(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let pad = (area.width as usize).saturating_sub(left_w + right.chars().count());
     spans.push(Span::raw(" ".repeat(pad)));
     spans.push(Span::styled(right, theme.style(Role::Header)));
+    if let Some(bar) = super::envs::bar(state, theme) {
+        super::envs::paint_bar(&mut spans, bar, theme);
+    }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -231,6 +231,12 @@ fn hints(keymap: &Keymap, state: &State) -> String {
             (Intent::ShowDetail, "detail"),
             (Intent::LogsView, "back"),
             (Intent::ToggleHelp, "help"),
+        ],
+        Context::Environments => &[
+            (Intent::SelectNext, "next"),
+            (Intent::SelectPrev, "previous"),
+            (Intent::Confirm, "switch"),
+            (Intent::Back, "close"),
         ],
         Context::Silences => &[
             (Intent::ExpireSilence, "expire"),

@@ -8,6 +8,7 @@ pub mod actions;
 pub mod alerts;
 pub mod bar;
 pub mod chrome;
+pub mod envs;
 pub mod gauge;
 pub mod health;
 pub mod help;
@@ -59,11 +60,15 @@ pub fn render(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
         actions::draw_output(f, rect, state, theme);
     }
     chrome::status(f, screen.status, state, theme, keymap);
+    envs::draw_picker(f, screen.body, state, theme);
     actions::draw_menu(f, area, state, theme);
     actions::draw_confirm(f, area, state, theme);
+    // Overlays leave the header (the environment's name) in sight.
     if state.help {
+        let below_header =
+            ratatui::layout::Rect { y: screen.body.y, height: area.height - screen.header.height, ..area };
         let ctx = state.key_context();
         let actions = help::action_rows(&state.actions.specs, &state.env_name, ctx);
-        help::draw(f, area, theme, keymap, ctx, actions);
+        help::draw(f, below_header, theme, keymap, ctx, actions);
     }
 }

@@ -32,7 +32,7 @@ fn place(state: &State) -> Place<'_> {
     Place {
         env: &state.env_name,
         production: state.production,
-        read_only: state.alerts.read_only,
+        read_only: state.read_only(),
         origin: &state.actions.origin,
         now_ms: state.now_ms,
         secrets: &state.actions.secrets,
@@ -86,11 +86,8 @@ pub fn invoke(state: &mut State, index: usize, dry_run: bool) -> Vec<Effect> {
 /// What the screen can already tell is refused: read-only, the same action already running on the
 /// same target. (The runner's guards check these again, and the cooldown, when it starts.)
 fn early_refusal(state: &State, p: &Prepared) -> Option<String> {
-    if state.alerts.read_only {
-        return Some(format!(
-            "read-only: {} was refused (started with --read-only, or the config says read_only = true)",
-            p.name
-        ));
+    if let Some(why) = state.read_only_reason() {
+        return Some(format!("read-only: {} was refused ({why})", p.name));
     }
     if p.interactive && !state.actions.terminal {
         return Some(format!("{} is interactive and needs a terminal to hand over; run it from the TUI", p.name));
@@ -134,7 +131,7 @@ fn refuse_unprepared(state: &mut State, r: Refused) -> Vec<Effect> {
 fn refuse(state: &mut State, p: Prepared, confirmation: Confirmation, reason: String) -> Vec<Effect> {
     let effect = audit(state, &p, confirmation.clone(), Event::Refused, reason.clone());
     let id = next_id(state);
-    let run = Run::new(id, &p, confirmation, state.now_ms, Phase::Refused(reason.clone()));
+    let run = Run::new(id, &p, &state.env_name, confirmation, state.now_ms, Phase::Refused(reason.clone()));
     state.actions.push_run(run);
     set_status(state, reason, true);
     vec![effect]
@@ -143,7 +140,7 @@ fn refuse(state: &mut State, p: Prepared, confirmation: Confirmation, reason: St
 fn dry(state: &mut State, p: Prepared) -> Vec<Effect> {
     let effect = audit(state, &p, Confirmation::None, Event::DryRun, "dry run: shown, not run".into());
     let id = next_id(state);
-    let run = Run::new(id, &p, Confirmation::None, state.now_ms, Phase::DryRun);
+    let run = Run::new(id, &p, &state.env_name, Confirmation::None, state.now_ms, Phase::DryRun);
     set_status(state, format!("dry run of {} on {}: shown below, not run", p.name, p.target), false);
     state.actions.push_run(run);
     state.actions.output_open = true;
@@ -153,7 +150,7 @@ fn dry(state: &mut State, p: Prepared) -> Vec<Effect> {
 fn start(state: &mut State, p: Prepared, confirmation: Confirmation) -> Vec<Effect> {
     let id = next_id(state);
     let meta = p.meta(&state.env_name, &state.actions.origin, confirmation.clone());
-    let run = Run::new(id, &p, confirmation, state.now_ms, Phase::Queued);
+    let run = Run::new(id, &p, &state.env_name, confirmation, state.now_ms, Phase::Queued);
     set_status(state, format!("{} on {}: started", p.name, p.target), false);
     state.actions.push_run(run);
     state.actions.output_open = !p.interactive;
@@ -349,6 +346,9 @@ pub fn verify_all(state: &mut State) -> Vec<Effect> {
     for i in 0..state.actions.runs.len() {
         let r = &state.actions.runs[i];
         let (Some(v), Some(ended)) = (&r.verification, r.ended_ms) else { continue };
+        if r.environment != state.env_name {
+            continue;
+        }
         if v.verdict != Verdict::Watching {
             continue;
         }
@@ -425,6 +425,32 @@ fn alert_gone(state: &State, fingerprint: &str, ended: i64) -> Option<i64> {
 fn health_ok(state: &State, name: &str, ended: i64) -> Option<i64> {
     let t = state.health.targets.iter().find(|t| t.spec.name == name)?;
     (t.at_ms > ended && t.level() == crate::health::Level::Ok).then_some(t.at_ms)
+}
+
+/// The environment changed: a menu or confirmation prepared for the old one is dropped (the
+/// confirmation as cancelled), and runs still being verified there can no longer be checked.
+pub fn env_switched(state: &mut State, from: &str) -> Vec<Effect> {
+    state.actions.menu = None;
+    let mut out = cancel(state);
+    for r in state.actions.runs.iter_mut().filter(|r| r.environment == from) {
+        let Some(v) = &mut r.verification else { continue };
+        if v.verdict != Verdict::Watching {
+            continue;
+        }
+        let why = format!("not checked: switched away from {from} before it recovered");
+        v.verdict = Verdict::Unknown(why.clone());
+        let meta = crate::actions::attempt::AttemptMeta {
+            attempt: r.attempt.clone(),
+            action: r.name.clone(),
+            target: r.target.clone(),
+            environment: from.to_string(),
+            confirmation: r.confirmation.clone(),
+            alert_fingerprint: r.alert_fingerprint.clone(),
+            origin: state.actions.origin.clone(),
+        };
+        out.push(Effect::AuditAction { meta, command: None, event: Event::Verified, outcome: why });
+    }
+    out
 }
 
 /// Quit while an action runs: the first press warns (quitting stops the run), a second within five

@@ -272,12 +272,8 @@ pub fn back(state: &mut State) -> bool {
 }
 
 fn refuse_read_only(state: &mut State, what: &str) -> bool {
-    if state.alerts.read_only {
-        set_status(
-            state,
-            format!("read-only mode: {what} refused (started with --read-only or settings.read_only = true)"),
-            true,
-        );
+    if let Some(why) = state.read_only_reason() {
+        set_status(state, format!("read-only: {what} refused ({why})"), true);
         return true;
     }
     false

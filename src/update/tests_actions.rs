@@ -16,6 +16,10 @@ production = true
 prometheus = { url = "http://localhost:9090" }
 alertmanager = [{ url = "http://am1:9093" }]
 
+[[environment]]
+name = "staging"
+prometheus = { url = "http://localhost:9091" }
+
 [[dashboard]]
 name = "System"
 [[dashboard.panel]]
@@ -310,4 +314,36 @@ fn quitting_while_an_action_runs_asks_for_a_second_press() {
     assert!(update(&mut s, Intent::Quit.into()).is_empty());
     assert!(s.status.as_ref().unwrap().text.contains("restart on ServiceDown on agente_negocio still running"));
     assert_eq!(update(&mut s, Intent::Quit.into()), vec![Effect::Quit]);
+}
+
+#[test]
+fn switching_environments_drops_what_was_prepared_there_and_stops_verifying_it() {
+    let mut s = state(false);
+    firing(&mut s, vec![alert("fp1", "agente_negocio")]);
+    update(&mut s, Action::RunAction { index: 0 });
+    let id = run_effect(&update(&mut s, Intent::Confirm.into())).unwrap().0;
+    let ended = RunbookEvent::Ended {
+        id,
+        success: true,
+        summary: "exit 0".into(),
+        exit_code: Some(0),
+        duration_ms: 100,
+        audit_error: None,
+        at_ms: T0,
+    };
+    update(&mut s, Action::Runbook(ended));
+    // A second confirmation is open when the environment changes under it.
+    update(&mut s, Action::RunAction { index: 1 });
+    assert!(s.actions.confirm.is_some());
+    let sw =
+        crate::action::EnvSwitch { from: "prod".into(), to: "staging".into(), at_ms: T0 + 1_000, loki_error: None };
+    let eff = update(&mut s, Action::EnvironmentSwitched(sw));
+    assert!(s.actions.confirm.is_none(), "a confirmation for prod cannot be answered in staging");
+    let a = audits(&eff);
+    assert_eq!(a[0], (crate::actions::audit::Event::Cancelled, "cancelled at the confirmation".into()));
+    assert_eq!(a[1].0, crate::actions::audit::Event::Verified);
+    assert!(a[1].1.starts_with("not checked: switched away from prod"), "{}", a[1].1);
+    // Staging has no such alert: nothing is marked recovered there.
+    s.now_ms = T0 + 5_000;
+    assert!(audits(&update(&mut s, Action::Tick { now_ms: T0 + 5_000 })).is_empty());
 }

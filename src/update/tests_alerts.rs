@@ -304,10 +304,12 @@ fn acknowledge_is_one_key_and_read_only_refuses_every_write() {
     assert!(!ns.matchers.iter().any(|m| m.name == "pod"));
 
     s.alerts.read_only = true;
+    s.envs.global_read_only = true;
     for i in [Intent::Acknowledge, Intent::Silence] {
         let eff = update(&mut s, i.into());
         assert!(writes(&eff).is_empty());
-        assert!(s.status.as_ref().unwrap().text.starts_with("read-only mode"), "{i:?}");
+        let text = &s.status.as_ref().unwrap().text;
+        assert!(text.starts_with("read-only: ") && text.contains("started with --read-only"), "{i:?}: {text}");
     }
     assert!(s.alerts.editor.is_none());
 }
