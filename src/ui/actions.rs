@@ -55,7 +55,9 @@ pub fn draw_menu(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     lines.push(Line::styled(hint, theme.style(Role::Muted)));
     let what = if menu.dry_run { "dry run" } else { "actions" };
     let title = format!(" {what} on {} ", sanitize(&menu.subject.describe(&state.env_name)));
-    let width = (area.width * 4 / 5).clamp(40, 100);
+    // As wide as the longest description needs, within the screen.
+    let widest = menu.items.iter().map(|&i| specs[i].description.chars().count()).max().unwrap_or(0);
+    let width = ((widest + 32) as u16).clamp(50, 120).min(area.width);
     let popup = centered(area, width, menu.items.len() as u16 + 5);
     f.render_widget(Clear, popup);
     f.render_widget(
