@@ -142,6 +142,14 @@ intents! {
     ActionOutput = "action_output",
     /// Switch to another environment (staging, production…): pick it from a list.
     SwitchEnvironment = "switch_environment",
+    /// Open the incidents view (timelines, MTTA and MTTR), or go back to the dashboards.
+    IncidentsView = "incidents_view",
+    /// Add a note to the open incident's timeline.
+    IncidentNote = "incident_note",
+    /// Open an incident by hand (one opens on its own when a critical alert fires).
+    OpenIncident = "open_incident",
+    /// Close the open incident by hand (it closes on its own when its alerts resolve).
+    CloseIncident = "close_incident",
 }
 
 impl Intent {

@@ -179,5 +179,7 @@ pub async fn run(mut engine: Engine, theme: Theme, keymap: Keymap) -> anyhow::Re
         }
     }
     drop(guard);
+    // Audit records of the last moments (a cancel, a refusal) are written before the process ends.
+    engine.flush().await;
     Ok(())
 }

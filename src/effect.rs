@@ -83,6 +83,8 @@ pub enum Effect {
     SwitchEnvironment {
         name: String,
     },
+    /// Write this incident to its file (it changed).
+    SaveIncident(Box<crate::incidents::Incident>),
     /// Ring the terminal bell (a new alert fired and `alerts.bell` is on).
     Bell,
     Quit,

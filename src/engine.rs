@@ -11,6 +11,7 @@ use crate::update::update;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use tokio::task::JoinSet;
 
+pub mod incident_writer;
 pub mod runbook;
 
 /// An interactive action waiting for the terminal loop to suspend the screen and run it.
@@ -34,10 +35,14 @@ pub struct Engine {
     /// Runs runbook actions and writes the audit trail, or why it cannot (then every action is
     /// refused; `state.actions.unavailable` says so on screen).
     pub runner: Result<crate::actions::attempt::Runner, String>,
-    /// Action runs and audit writes in progress (dropping the engine stops the runs).
+    /// Action runs in progress (dropping the engine stops the runs).
     pub action_tasks: JoinSet<()>,
+    /// Audit records being written; [`Engine::flush`] waits for them before the app exits.
+    pub audit_tasks: JoinSet<()>,
     /// An interactive action the terminal loop has to run next.
     pub interactive: Option<Interactive>,
+    /// Writes changed incidents to the data dir (none in tests that do not set one).
+    pub incident_writer: Option<incident_writer::IncidentWriter>,
     /// A CA to trust besides the web roots (the demo's), for the clients of the environment switched
     /// to; the environments themselves are in the state's config.
     pub extra_ca: Option<std::sync::Arc<[u8]>>,
@@ -60,7 +65,9 @@ impl Engine {
             rx,
             runner: Err("no audit trail is set up".into()),
             action_tasks: JoinSet::new(),
+            audit_tasks: JoinSet::new(),
             interactive: None,
+            incident_writer: None,
             extra_ca: None,
         }
     }
@@ -70,6 +77,12 @@ impl Engine {
     pub fn set_runner(&mut self, runner: Result<crate::actions::attempt::Runner, String>) {
         self.state.actions.unavailable = runner.as_ref().err().cloned();
         self.runner = runner;
+    }
+
+    /// Wait (up to two seconds) for the audit records still being written, so quitting loses none.
+    pub async fn flush(&mut self) {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
+        while tokio::time::timeout_at(deadline, self.audit_tasks.join_next()).await.is_ok_and(|r| r.is_some()) {}
     }
 
     /// Apply one action and run its effects. Returns false when the app should stop.
@@ -124,7 +137,7 @@ impl Engine {
                 },
                 Effect::AuditAction { meta, command, event, outcome } => match &self.runner {
                     Ok(r) => runbook::spawn_audit(
-                        &mut self.action_tasks,
+                        &mut self.audit_tasks,
                         r.clone(),
                         self.tx.clone(),
                         meta,
@@ -135,6 +148,11 @@ impl Engine {
                     Err(why) => tracing::error!(%why, action = %meta.action, "no audit trail: record lost"),
                 },
                 Effect::SwitchEnvironment { name } => go_on &= self.switch_environment(&name),
+                Effect::SaveIncident(incident) => {
+                    if let Some(w) = &self.incident_writer {
+                        w.save(*incident);
+                    }
+                }
                 Effect::Bell => self.bell = true,
                 Effect::Quit => go_on = false,
             }

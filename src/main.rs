@@ -5,6 +5,7 @@
 
 use centinela::actions::audit::{self, HeadCheck, VerifyError};
 use centinela::cli::{AuditCmd, Cli, Command, Format};
+use centinela::engine::incident_writer::IncidentWriter;
 use centinela::setup::{self, ConfigProblems};
 use centinela::{app, config, paths::Paths, snapshot, terminal};
 use clap::Parser;
@@ -60,6 +61,7 @@ fn main() -> ExitCode {
                 tracing::info!(env = %loaded.env_name, demo = loaded.demo.is_some(), "starting");
                 let mut engine = loaded.engine();
                 engine.set_runner(loaded.runner());
+                engine.incident_writer = Some(IncidentWriter::new(loaded.incidents_dir()));
                 engine.state.actions.terminal = true;
                 app::run(engine, loaded.theme.clone(), loaded.keymap.clone()).await
             }

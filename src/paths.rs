@@ -62,6 +62,20 @@ impl Paths {
         self.state_dir.join("demo-audit.jsonl")
     }
 
+    /// Where incidents are kept, one JSON file each.
+    pub fn incidents_dir(&self) -> PathBuf {
+        self.data_dir.join("incidents")
+    }
+
+    /// The incidents of the demo (its own folder) or the real ones.
+    pub fn incidents_dir_for(&self, demo: bool) -> PathBuf {
+        if demo {
+            self.data_dir.join("demo-incidents")
+        } else {
+            self.incidents_dir()
+        }
+    }
+
     /// The audit trail in use: the demo's or the real one.
     pub fn audit_file_for(&self, demo: bool) -> PathBuf {
         if demo {

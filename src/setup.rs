@@ -144,6 +144,12 @@ impl Loaded {
         state.alerts.created_by = crate::alerts::silence::default_created_by();
         state.actions.origin = crate::actions::audit::Origin::detect();
         state.actions.secrets = self.secrets();
+        let (incidents, problems) = crate::incidents::store::load_all(&self.incidents_dir());
+        for p in &problems {
+            tracing::warn!(problem = %p, "incident file not read");
+        }
+        state.incidents.list = incidents;
+        state.incidents.problems = problems;
         state.warnings = security_warnings(&self.config, self.config_path.as_deref(), &self.env_name);
         let mut engine = Engine::new(state, Err("not connected yet".into()), 1);
         engine.extra_ca = self.extra_ca.clone().map(std::sync::Arc::from);
@@ -167,6 +173,11 @@ impl Loaded {
             self.config.settings.read_only,
             &self.secrets(),
         )
+    }
+
+    /// Where incidents are kept: the demo's own folder with `--demo`.
+    pub fn incidents_dir(&self) -> std::path::PathBuf {
+        self.paths.incidents_dir_for(self.demo.is_some())
     }
 
     /// Where `{secret.NAME}` values come from: the process environment, or the demo's own.

@@ -18,6 +18,7 @@ mod alerts;
 mod envs;
 mod health;
 pub use envs::from_before_switch;
+pub mod incidents;
 mod logs;
 use crate::ui::layout;
 use ratatui::layout::Rect;
@@ -59,18 +60,26 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             apply_result(state, r);
             Vec::new()
         }
-        Action::Alerts(r) => alerts::apply(state, r),
+        Action::Alerts(r) => {
+            let mut out = alerts::apply(state, r);
+            out.extend(incidents::after_alerts(state));
+            out.extend(actions::verify_all(state));
+            out
+        }
         Action::Write(w) => {
             alerts::apply_write(state, w);
             alerts::schedule(state)
         }
         Action::EnvironmentSwitched(sw) => envs::switched(state, sw),
         Action::Text { op } if actions::text_focus(state) => actions::on_text(state, op),
+        Action::Text { op } if incidents::text_focus(state) => incidents::on_text(state, op),
         Action::Text { op } if logs::text_focus(state) => logs::on_text(state, op),
         Action::Text { op } => alerts::on_text(state, op),
         Action::Health(r) => {
             health::apply(state, r);
-            Vec::new()
+            let mut out = incidents::after_health(state);
+            out.extend(actions::verify_all(state));
+            out
         }
         Action::Logs(r) => logs::apply(state, r),
         Action::Tail(u) => {
@@ -104,7 +113,7 @@ pub fn text_focus(state: &State) -> bool {
     if state.envs.picker.is_some() {
         return false;
     }
-    actions::text_focus(state) || alerts::text_focus(state) || logs::text_focus(state)
+    actions::text_focus(state) || incidents::text_focus(state) || alerts::text_focus(state) || logs::text_focus(state)
 }
 
 fn on_intent(state: &mut State, intent: Intent) -> Vec<Effect> {
@@ -122,6 +131,9 @@ fn on_intent_inner(state: &mut State, intent: Intent) -> Vec<Effect> {
         return effects;
     }
     if let Some(effects) = envs::on_intent(state, intent) {
+        return effects;
+    }
+    if let Some(effects) = incidents::on_intent(state, intent) {
         return effects;
     }
     if let Some(effects) = logs::on_intent(state, intent) {
@@ -400,5 +412,7 @@ mod tests_alerts;
 mod tests_envs;
 #[cfg(test)]
 mod tests_health;
+#[cfg(test)]
+mod tests_incidents;
 #[cfg(test)]
 mod tests_logs;

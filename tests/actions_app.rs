@@ -220,7 +220,9 @@ async fn quitting_mid_run_kills_the_action_and_leaves_a_consistent_log() {
     app.engine.handle(Action::Key { key: Key { ctrl: true, ..Key::char('g') } });
     assert!(app.engine.state.status.as_ref().unwrap().text.contains("already running"));
     // The app goes away mid-run (quit, SIGHUP): the run's task is dropped with the engine.
-    let App { engine, audit: path, _dir, .. } = app;
+    let App { mut engine, audit: path, _dir, .. } = app;
+    // As the app does on its way out: pending audit records are written, then the engine goes.
+    engine.flush().await;
     drop(engine);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(!sleeper_alive(), "the action outlived the app");

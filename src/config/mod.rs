@@ -9,6 +9,7 @@ mod action_kind;
 mod actions;
 mod conn;
 mod health;
+mod incidents;
 mod load;
 mod logs;
 pub mod secrets;
@@ -21,6 +22,7 @@ pub use action_kind::{ActionKind, Exec, Http, Method};
 pub use actions::{ActionSpec, AlertScope, Confirm, Scope, TemplateAt, Verify};
 pub use conn::{backends, is_secret_header, proxy_problem, read_checked, Backend, BasicAuth, ConnOpts, Pem};
 pub use health::{HealthMap, HealthTarget};
+pub use incidents::IncidentsSettings;
 pub use logs::{LogPivot, LogsSettings};
 
 pub use load::{check_files, load_file, load_str, Problem};
@@ -83,6 +85,9 @@ pub struct Config {
     /// Runbook actions (restart, roll back, back up…), offered on alerts, health targets or anywhere.
     #[serde(default, rename = "action")]
     pub actions: Vec<ActionSpec>,
+    /// When incidents open on their own, and the MTTA/MTTR targets.
+    #[serde(default)]
+    pub incidents: IncidentsSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

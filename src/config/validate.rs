@@ -52,6 +52,14 @@ pub fn validate(c: &Config) -> Vec<Found> {
             Some(&format!("available: {}", themes.names().join(", "))),
         );
     }
+    let sev = &c.incidents.open_severity;
+    if !c.alerts.severity_order.iter().any(|s| s == sev) {
+        push(
+            vec![Key("incidents"), Key("open_severity")],
+            format!("`{sev}` is not in alerts.severity_order"),
+            Some(&format!("one of: {}", c.alerts.severity_order.join(", "))),
+        );
+    }
     if c.environments.is_empty() {
         push(
             vec![],

@@ -4,6 +4,7 @@ pub mod actions;
 pub mod alerts;
 pub mod envs;
 pub mod health;
+pub mod incidents;
 pub mod logs;
 pub mod text;
 
@@ -107,6 +108,8 @@ pub enum Page {
     Alerts,
     Health,
     Logs,
+    /// Incidents: the list with their numbers, and the selected one's timeline.
+    Incidents,
 }
 
 #[derive(Debug, Clone)]
@@ -117,6 +120,8 @@ pub struct State {
     pub logs: logs::LogsState,
     /// Runbook actions: the menu, the confirmation, the runs and their output.
     pub actions: actions::ActionsState,
+    /// Incidents: their timelines and numbers.
+    pub incidents: incidents::IncidentsState,
     /// How labels become a log query in this environment.
     pub log_pivot: crate::config::LogPivot,
     pub now_ms: i64,
@@ -187,6 +192,7 @@ impl State {
             },
             log_pivot: env.map(|e| e.log_pivot.clone()).unwrap_or_default(),
             actions: actions::ActionsState::new(config.actions.clone(), Default::default()),
+            incidents: incidents::IncidentsState::new(config.incidents.clone(), Vec::new()),
             now_ms,
             width: 160,
             height: 48,
@@ -233,6 +239,7 @@ impl State {
             Page::Alerts => Context::Alerts,
             Page::Health => Context::Health,
             Page::Logs => Context::Logs,
+            Page::Incidents => Context::Incidents,
         }
     }
 
@@ -247,6 +254,7 @@ impl State {
                 let tail = l.tail != logs::TailStatus::Connecting;
                 return l.unavailable.is_some() || (l.lines.at_ms > 0 && volume && tail);
             }
+            Page::Incidents => return true,
             Page::Dashboards => {}
         }
         self.dash().panels.iter().all(|p| p.queries.iter().all(|q| !matches!(q.slot, Slot::Loading)))

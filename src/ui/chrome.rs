@@ -162,6 +162,7 @@ pub fn status(f: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap: &
         let s = if warnings == 1 { "" } else { "s" };
         right.push(Span::styled(format!(" ⚠ {warnings} alerting pipeline warning{s} "), theme.style(Role::Warn)));
     }
+    right.extend(super::incidents::badge(state, theme));
     if failing > 0 {
         right.push(Span::styled(format!(" {failing} failing "), theme.style(Role::Critical)));
     }
@@ -237,6 +238,14 @@ fn hints(keymap: &Keymap, state: &State) -> String {
             (Intent::SelectPrev, "previous"),
             (Intent::Confirm, "switch"),
             (Intent::Back, "close"),
+        ],
+        Context::Incidents => &[
+            (Intent::SelectNext, "next"),
+            (Intent::IncidentNote, "note"),
+            (Intent::CloseIncident, "close"),
+            (Intent::OpenIncident, "open by hand"),
+            (Intent::IncidentsView, "back"),
+            (Intent::ToggleHelp, "help"),
         ],
         Context::Silences => &[
             (Intent::ExpireSilence, "expire"),

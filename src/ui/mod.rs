@@ -12,6 +12,7 @@ pub mod envs;
 pub mod gauge;
 pub mod health;
 pub mod help;
+pub mod incidents;
 pub mod layout;
 pub mod logs;
 pub mod panel;
@@ -43,6 +44,8 @@ pub fn render(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
         health::draw(f, screen.body, state, theme);
     } else if state.page == crate::state::Page::Logs {
         logs::draw(f, screen.body, state, theme);
+    } else if state.page == crate::state::Page::Incidents {
+        incidents::draw(f, screen.body, state, theme);
     } else if state.fullscreen {
         let i = dash.focus.min(dash.spec.panels.len().saturating_sub(1));
         if let (Some(spec), Some(ps)) = (dash.spec.panels.get(i), dash.panels.get(i)) {
@@ -60,6 +63,7 @@ pub fn render(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
         actions::draw_output(f, rect, state, theme);
     }
     chrome::status(f, screen.status, state, theme, keymap);
+    incidents::draw_note(f, screen.body, state, theme);
     envs::draw_picker(f, screen.body, state, theme);
     actions::draw_menu(f, area, state, theme);
     actions::draw_confirm(f, area, state, theme);

@@ -9,6 +9,7 @@ use crate::actions::audit::{Confirmation, Event};
 use crate::actions::invoke::{self, Place, Prepared, Refused, Subject};
 use crate::config::{Confirm, Scope};
 use crate::effect::Effect;
+use crate::incidents::EventKind;
 use crate::state::actions::{took, Menu, OutputLine, Pending, Phase, Run, Verdict, Verification, Watch};
 use crate::state::text::LineEdit;
 use crate::state::{Page, State};
@@ -278,11 +279,13 @@ pub fn apply(state: &mut State, event: RunbookEvent) -> Vec<Effect> {
     state.dirty = true;
     let now = state.now_ms;
     match event {
-        RunbookEvent::Started { id, attempt, .. } => {
-            if let Some(r) = state.actions.run_mut(id) {
-                r.attempt = attempt;
-                r.phase = Phase::Running;
-            }
+        RunbookEvent::Started { id, attempt, at_ms } => {
+            let Some(r) = state.actions.run_mut(id) else { return Vec::new() };
+            r.attempt = attempt;
+            r.phase = Phase::Running;
+            let (env, text) = (r.environment.clone(), format!("{} on {}: {}", r.name, r.target, r.shown));
+            let by = super::incidents::who(state);
+            return super::incidents::record_in(state, &env, at_ms, EventKind::ActionStarted, text, by);
         }
         RunbookEvent::Output { id, lines } => {
             if let Some(r) = state.actions.run_mut(id) {
@@ -297,11 +300,13 @@ pub fn apply(state: &mut State, event: RunbookEvent) -> Vec<Effect> {
             }
         }
         RunbookEvent::Refused { id, reason } => {
-            if let Some(r) = state.actions.run_mut(id) {
-                r.phase = Phase::Refused(reason.clone());
-                r.ended_ms = Some(now);
-            }
-            set_status(state, reason, true);
+            set_status(state, reason.clone(), true);
+            let Some(r) = state.actions.run_mut(id) else { return Vec::new() };
+            r.phase = Phase::Refused(reason.clone());
+            r.ended_ms = Some(now);
+            let (env, text) = (r.environment.clone(), format!("{} on {}: {reason}", r.name, r.target));
+            let by = super::incidents::who(state);
+            return super::incidents::record_in(state, &env, now, EventKind::ActionRefused, text, by);
         }
         RunbookEvent::AuditFailed { id, error } => {
             if let Some(r) = state.actions.run_mut(id) {
@@ -332,7 +337,14 @@ pub fn apply(state: &mut State, event: RunbookEvent) -> Vec<Effect> {
                 None => text,
             };
             set_status(state, text, !success);
-            return verify_all(state);
+            let r = state.actions.run_mut(id).expect("found above");
+            let kind = if success { EventKind::ActionSucceeded } else { EventKind::ActionFailed };
+            let (env, text) =
+                (r.environment.clone(), format!("{} on {}: {summary} after {}", r.name, r.target, took(duration_ms)));
+            let by = super::incidents::who(state);
+            let mut out = super::incidents::record_in(state, &env, at_ms, kind, text, by);
+            out.extend(verify_all(state));
+            return out;
         }
     }
     Vec::new()
@@ -343,6 +355,7 @@ pub fn verify_all(state: &mut State) -> Vec<Effect> {
     let now = state.now_ms;
     let mut out = Vec::new();
     let mut messages = Vec::new();
+    let mut timeline = Vec::new();
     for i in 0..state.actions.runs.len() {
         let r = &state.actions.runs[i];
         let (Some(v), Some(ended)) = (&r.verification, r.ended_ms) else { continue };
@@ -385,6 +398,8 @@ pub fn verify_all(state: &mut State) -> Vec<Effect> {
             origin: state.actions.origin.clone(),
         };
         messages.push((format!("{} on {}: {what} {words}", r.name, r.target), !ok));
+        let kind = if ok { EventKind::Verified } else { EventKind::NotVerified };
+        timeline.push((r.environment.clone(), kind, format!("{} on {}: {what} {words}", r.name, r.target)));
         out.push(Effect::AuditAction {
             meta,
             command: None,
@@ -395,6 +410,9 @@ pub fn verify_all(state: &mut State) -> Vec<Effect> {
     for (text, error) in messages {
         set_status(state, text, error);
         state.dirty = true;
+    }
+    for (env, kind, text) in timeline {
+        out.extend(super::incidents::record_in(state, &env, now, kind, text, String::new()));
     }
     out
 }

@@ -96,6 +96,7 @@ pub fn switched(state: &mut State, sw: EnvSwitch) -> Vec<Effect> {
         return Vec::new();
     };
     let mut out = super::actions::env_switched(state, &sw.from);
+    out.extend(super::incidents::env_switched(state, &sw.from, &sw.to, sw.at_ms));
     let fresh = State::new(&config, &env.name, env.production, state.now_ms);
     // The environment's parts, new; the engineer's choices (filter, silence author, log query and
     // its history, wrap, follow) carried over.

@@ -402,7 +402,7 @@ fn show_logs(state: &mut State) -> Vec<Effect> {
                 (pivot::selector(sets.iter(), &pivot_cfg), now - range, format!("panel {title}"))
             })
         }
-        Page::Logs => None,
+        Page::Logs | Page::Incidents => None,
     };
     match picked {
         Some((Some(q), start, origin)) => open(state, Some((q, start, origin))),

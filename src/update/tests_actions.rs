@@ -75,7 +75,7 @@ fn alert(fp: &str, service: &str) -> Alert {
     }
 }
 
-fn firing(s: &mut State, alerts: Vec<Alert>) {
+fn firing(s: &mut State, alerts: Vec<Alert>) -> Vec<Effect> {
     let generation = s.next_generation;
     s.next_generation += 1;
     let outcome = Ok(AlertsData::Alerts { alerts });
@@ -88,7 +88,7 @@ fn firing(s: &mut State, alerts: Vec<Alert>) {
             elapsed_ms: 1.0,
             outcome,
         }),
-    );
+    )
 }
 
 fn typed(s: &mut State, t: &str) -> Vec<Effect> {
@@ -254,7 +254,7 @@ fn output_is_sanitised_and_the_alert_resolving_verifies_the_run() {
         audit_error: None,
         at_ms: T0 + 2_000,
     };
-    assert!(update(&mut s, Action::Runbook(ended)).is_empty(), "nothing verified before fresh data");
+    assert!(audits(&update(&mut s, Action::Runbook(ended))).is_empty(), "nothing verified before fresh data");
     assert_eq!(s.actions.runs.back().unwrap().verification.as_ref().unwrap().verdict, Verdict::Watching);
 
     // The next answer after the run still has it firing: keep watching.
@@ -265,8 +265,8 @@ fn output_is_sanitised_and_the_alert_resolving_verifies_the_run() {
         .all(|e| !matches!(e, Effect::AuditAction { .. })));
     // Then it is gone: verified, recorded under the run's attempt id.
     s.now_ms = T0 + 14_000;
-    firing(&mut s, vec![]);
-    let eff = update(&mut s, Action::Tick { now_ms: T0 + 14_000 });
+    let mut eff = firing(&mut s, vec![]);
+    eff.extend(update(&mut s, Action::Tick { now_ms: T0 + 14_000 }));
     let a = audits(&eff);
     assert_eq!(a, vec![(crate::actions::audit::Event::Verified, "the alert recovered 12s after the run".into())]);
     let Some(Effect::AuditAction { meta, .. }) = eff.iter().find(|e| matches!(e, Effect::AuditAction { .. })) else {
@@ -296,8 +296,8 @@ fn a_run_that_does_not_fix_it_is_recorded_as_not_verified() {
     };
     update(&mut s, Action::Runbook(ended));
     s.now_ms = T0 + 61_000;
-    firing(&mut s, vec![alert("fp1", "agente_negocio")]);
-    let eff = update(&mut s, Action::Tick { now_ms: T0 + 61_000 });
+    let mut eff = firing(&mut s, vec![alert("fp1", "agente_negocio")]);
+    eff.extend(update(&mut s, Action::Tick { now_ms: T0 + 61_000 }));
     assert_eq!(
         audits(&eff),
         vec![(crate::actions::audit::Event::Verified, "the alert did not recover within 1m00s".into())]

@@ -205,7 +205,7 @@ fn a_new_firing_alert_is_announced_once_the_list_is_primed() {
     );
     assert!(eff.contains(&Effect::Bell));
     let st = s.status.as_ref().unwrap();
-    assert_eq!(st.text, "new alert firing: ServiceDown (critical, negocio)");
+    assert!(st.text.starts_with("new alert firing: ServiceDown (critical, negocio) · incident opened"), "{}", st.text);
     assert_eq!(s.alerts.new_at.len(), 1);
     // The other instance reporting the same alert does not announce it again.
     let eff = answer(
