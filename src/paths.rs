@@ -62,6 +62,11 @@ impl Paths {
         self.state_dir.join("demo-audit.jsonl")
     }
 
+    /// Where incidents are kept: one JSON file each (see [`crate::incidents::store`]).
+    pub fn incidents_dir(&self) -> PathBuf {
+        self.data_dir.join("incidents")
+    }
+
     /// The audit trail in use: the demo's or the real one.
     pub fn audit_file_for(&self, demo: bool) -> PathBuf {
         if demo {
