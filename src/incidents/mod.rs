@@ -6,8 +6,10 @@
 //! documents people paste elsewhere: the postmortem draft ([`postmortem`]) and the shift hand-off
 //! ([`handoff`]), as Markdown ([`report`] gathers what they show).
 
+pub mod key_panels;
 pub mod md;
 pub mod model;
+pub mod postmortem;
 pub mod sparkline;
 pub mod store;
 pub mod track;
