@@ -6,6 +6,7 @@
 //! documents people paste elsewhere: the postmortem draft ([`postmortem`]) and the shift hand-off
 //! ([`handoff`]), as Markdown ([`report`] gathers what they show).
 
+pub mod handoff;
 pub mod key_panels;
 pub mod md;
 pub mod model;
