@@ -11,6 +11,7 @@ pub mod key_panels;
 pub mod md;
 pub mod model;
 pub mod postmortem;
+pub mod report;
 pub mod sparkline;
 pub mod store;
 pub mod track;
