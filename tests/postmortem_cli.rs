@@ -3,6 +3,7 @@
 //! Prometheus unreachable, and against the demo (sparklines from its Prometheus, its firing alerts).
 
 use assert_cmd::Command;
+use centinela::actions::audit::{AuditLog, Entry, Event as AuditEvent};
 use centinela::incidents::{store, AlertSeen, Event, EventKind, Incident};
 use std::path::PathBuf;
 
@@ -154,6 +155,18 @@ fn the_demo_draws_the_key_panels_and_hands_off_its_firing_alerts() {
     let inc = incident("production", "agente_negocio", now - 50_000, None);
     store::save(&incidents_dir(&home), &inc).unwrap();
     let offset = [("CENTINELA_DEMO_OFFSET", "90s")];
+    // A restart in the demo's own trail, now (inside the incident), and one in another environment.
+    std::fs::create_dir_all(home.path().join("state")).unwrap();
+    let mut log = AuditLog::open(home.path().join("state/demo-audit.jsonl")).unwrap();
+    let mut started = Entry::new(AuditEvent::Started, "a1");
+    started.user = "ana".into();
+    started.environment = "production".into();
+    started.action = "restart".into();
+    started.target = "agente_negocio".into();
+    log.append(started.clone()).unwrap();
+    log.append(Entry { event: AuditEvent::Finished, exit_code: Some(1), duration_ms: Some(830), ..started.clone() })
+        .unwrap();
+    log.append(Entry { attempt: "a2".into(), environment: "staging".into(), ..started }).unwrap();
 
     let (code, out, err) = run(&home, &offset, &["--demo", "postmortem"]);
     assert_eq!(code, Some(0), "{err}");
@@ -162,6 +175,9 @@ fn the_demo_draws_the_key_panels_and_hands_off_its_firing_alerts() {
     let line = panels.lines().find(|l| l.starts_with("Agente Negocio")).unwrap_or_else(|| panic!("{panels}"));
     assert!(line.contains('█') && line.contains("min 0  max 1  last 0"), "up dropped to 0 and stayed: {line}");
     assert!(out.contains("demo-audit.jsonl"), "the demo's own trail: {out}");
+    let rows: Vec<&str> = out.lines().filter(|l| l.contains("| restart | agente_negocio | ana |")).collect();
+    assert_eq!(rows.len(), 1, "production's attempt only: {out}");
+    assert!(rows[0].contains("| finished | 1 | 830 ms |"), "{}", rows[0]);
 
     let (code, out, err) = run(&home, &offset, &["--demo", "handoff"]);
     assert_eq!(code, Some(0), "{err}");
