@@ -180,13 +180,10 @@ fn incidents(out: &mut String, h: &Handoff) {
         let _ = writeln!(out, "- **Environment:** {}", text(&inc.environment));
         let _ = writeln!(out, "- **Opened:** {}, {} ago", utc(inc.opened_ms), dur(h.now_ms - inc.opened_ms));
         let _ = writeln!(out, "- **Still firing:** {} of {} alert(s)", inc.firing().count(), inc.alerts.len());
-        let show = |v: Option<i64>, none: &str| v.map_or_else(|| none.to_string(), dur);
-        let _ = writeln!(
-            out,
-            "- **So far:** acknowledged after {}, mitigated after {}",
-            show(n.tta_ms, "— (not yet)"),
-            show(n.ttm_ms, "— (not yet)")
-        );
+        let say = |v: Option<i64>, what: &str| {
+            v.map_or_else(|| format!("not {what} yet"), |t| format!("{what} after {}", dur(t)))
+        };
+        let _ = writeln!(out, "- **So far:** {}, {}", say(n.tta_ms, "acknowledged"), say(n.ttm_ms, "mitigated"));
         let notes: Vec<_> = inc.notes().take(NOTES).collect();
         if notes.is_empty() {
             let _ = writeln!(out, "- **Last notes:** none\n");
