@@ -48,6 +48,12 @@ pub enum Command {
         #[command(subcommand)]
         cmd: AuditCmd,
     },
+    /// Draft a postmortem of an incident as Markdown: summary, impact, timeline, actions, numbers,
+    /// the key panels during it as sparklines, and empty sections for the humans.
+    Postmortem(PostmortemArgs),
+    /// The shift hand-off as Markdown: alerts firing now, silences expiring within 24 h, open incidents
+    /// with their last notes.
+    Handoff(HandoffArgs),
     /// Run only the demo's simulated services and Prometheus API, printing their addresses as JSON,
     /// until stopped (for scripts that point a real Prometheus at them).
     #[command(hide = true)]
@@ -73,6 +79,41 @@ pub enum Format {
     Text,
     Ansi,
     Svg,
+}
+
+/// The format of a document (`postmortem`, `handoff`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DocFormat {
+    /// Markdown (GitHub-flavoured: tables, task lists).
+    Md,
+}
+
+/// `centinela postmortem`.
+#[derive(Debug, Args)]
+pub struct PostmortemArgs {
+    /// The incident's id (default: the most recent one, open or closed); a prefix only one id has will do.
+    pub id: Option<String>,
+    #[arg(long, value_enum, default_value_t = DocFormat::Md)]
+    pub format: DocFormat,
+    /// Write the draft to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The MTTR target the numbers are compared with (default: the config's incidents.mttr_target, 30m).
+    #[arg(long, value_parser = parse_dur, value_name = "DURATION")]
+    pub mttr_target: Option<std::time::Duration>,
+    /// An MTTA target to compare with (default: the config's incidents.mtta_target, none).
+    #[arg(long, value_parser = parse_dur, value_name = "DURATION")]
+    pub mtta_target: Option<std::time::Duration>,
+}
+
+/// `centinela handoff`.
+#[derive(Debug, Args)]
+pub struct HandoffArgs {
+    #[arg(long, value_enum, default_value_t = DocFormat::Md)]
+    pub format: DocFormat,
+    /// Write the hand-off to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

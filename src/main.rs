@@ -1,11 +1,12 @@
 //! The `centinela` binary: command line → logging → config → run. Errors become exit codes:
-//! 0 ok, 1 problems found (check-config, audit verify) or runtime failure, 2 bad config or usage, or
+//! 0 ok, 1 problems found (check-config, audit verify), no such incident (postmortem) or runtime failure, 2 bad config or usage, or
 //! nothing to check.
 #![forbid(unsafe_code)]
 
 use centinela::actions::audit::{self, HeadCheck, VerifyError};
 use centinela::cli::{AuditCmd, Cli, Command, Format};
 use centinela::engine::incident_writer::IncidentWriter;
+use centinela::incidents::report;
 use centinela::setup::{self, ConfigProblems};
 use centinela::{app, config, paths::Paths, snapshot, terminal};
 use clap::Parser;
@@ -41,6 +42,11 @@ fn main() -> ExitCode {
     let result = rt.block_on(async {
         if let Some(Command::ServeDemo { frozen }) = cli.command {
             return serve_demo(frozen).await;
+        }
+        match &cli.command {
+            Some(Command::Postmortem(args)) => return report::run_postmortem(&cli.common, &paths, args).await,
+            Some(Command::Handoff(args)) => return report::run_handoff(&cli.common, &paths, args).await,
+            _ => {}
         }
         let loaded = setup::load(&cli.common).await?;
         match cli.command {

@@ -62,7 +62,7 @@ impl Paths {
         self.state_dir.join("demo-audit.jsonl")
     }
 
-    /// Where incidents are kept, one JSON file each.
+    /// Where incidents are kept: one JSON file each (see [`crate::incidents::store`]).
     pub fn incidents_dir(&self) -> PathBuf {
         self.data_dir.join("incidents")
     }
