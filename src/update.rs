@@ -62,8 +62,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Alerts(r) => {
             let mut out = alerts::apply(state, r);
-            out.extend(incidents::after_alerts(state));
+            // Verified before the incident may close on the same answer, so it is in its timeline.
             out.extend(actions::verify_all(state));
+            out.extend(incidents::after_alerts(state));
             out
         }
         Action::Write(w) => {
@@ -77,8 +78,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Text { op } => alerts::on_text(state, op),
         Action::Health(r) => {
             health::apply(state, r);
-            let mut out = incidents::after_health(state);
-            out.extend(actions::verify_all(state));
+            let mut out = actions::verify_all(state);
+            out.extend(incidents::after_health(state));
             out
         }
         Action::Logs(r) => logs::apply(state, r),

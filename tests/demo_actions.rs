@@ -7,6 +7,7 @@ mod common;
 
 use centinela::action::{Action, Intent, TextOp};
 use centinela::engine::Engine;
+use centinela::incidents::EventKind;
 use centinela::keymap::{Key, KeyCodeOrd, Keymap};
 use centinela::snapshot::{render, to_text};
 use centinela::sources::alertmanager::AmClient;
@@ -91,6 +92,50 @@ async fn restart_on_the_firing_alert_heals_the_service_and_the_trail_proves_it()
     assert!(drive(&mut engine, 5, n).await, "started, finished and verified are recorded");
     let body = std::fs::read_to_string(&trail).unwrap();
     assert!(!body.contains(centinela::sim::services::DEMO_TOKEN), "the token is not in the trail");
+
+    // The incident: opened by the first critical alert, the restart and its verification in its
+    // timeline, closed when agente_negocio's alerts resolved (ML's slow burn, already firing before,
+    // is not part of it).
+    let closed = |s: &State| s.incidents.list.last().is_some_and(|i| !i.is_open());
+    assert!(drive(&mut engine, 30, closed).await, "the incident never closed: {:?}", engine.state.incidents.list);
+    let inc = engine.state.incidents.list.last().unwrap().clone();
+    let kinds: Vec<EventKind> = inc.events.iter().map(|e| e.kind).collect();
+    for k in [
+        EventKind::Opened,
+        EventKind::ActionStarted,
+        EventKind::ActionSucceeded,
+        EventKind::Verified,
+        EventKind::Closed,
+    ] {
+        assert!(kinds.contains(&k), "{k:?} missing from {kinds:?}");
+    }
+    assert!(
+        inc.alerts.values().all(|a| a.labels.get("service").map(String::as_str) == Some("agente_negocio")),
+        "{:?}",
+        inc.alerts.keys()
+    );
+    let n = inc.numbers();
+    let started = inc.events.iter().find(|e| e.kind == EventKind::ActionStarted).unwrap().at_ms;
+    assert_eq!(n.tta_ms, Some(started - inc.opened_ms), "acknowledged by the restart");
+    assert_eq!(n.ttr_ms, Some(inc.closed_ms.unwrap() - inc.opened_ms));
+    assert!(n.ttr_ms.unwrap() > 0 && n.ttr_ms.unwrap() < 5 * 60_000, "{n:?}");
+
+    // The postmortem draft of it carries the same numbers.
+    let home = tempfile::tempdir().unwrap();
+    centinela::incidents::store::save(&home.path().join("data/demo-incidents"), &inc).unwrap();
+    let pm = assert_cmd::Command::cargo_bin("centinela")
+        .unwrap()
+        .env("CENTINELA_DATA_DIR", home.path().join("data"))
+        .env("CENTINELA_STATE_DIR", home.path().join("state"))
+        .env("CENTINELA_CONFIG_DIR", home.path().join("config"))
+        .args(["--demo", "postmortem"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&pm.stdout);
+    assert!(pm.status.success(), "{}", String::from_utf8_lossy(&pm.stderr));
+    assert!(md.contains(&format!("# Postmortem: {}", inc.title)), "{md}");
+    assert!(md.contains("target 30m") && md.contains("met"), "{md}");
+    assert!(md.contains("| action ok |"), "{md}");
 
     // `centinela audit verify` passes on it, and fails on a tampered copy, naming the record.
     let ok = verify(&trail);

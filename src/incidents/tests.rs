@@ -18,8 +18,10 @@ fn rank(s: &str) -> usize {
     ["critical", "high", "medium", "low"].iter().position(|x| *x == s).unwrap_or(9)
 }
 
+static GROUP: [String; 0] = [];
+
 fn th() -> Threshold<'static> {
-    Threshold { rank: &rank, open_rank: 1 }
+    Threshold { rank: &rank, open_rank: 1, ignore: Some("Watchdog"), group_by: &GROUP }
 }
 
 fn rep<'a>(key: &str, l: &'a Labels, starts: i64) -> Reported<'a> {
@@ -53,21 +55,31 @@ fn a_critical_alert_opens_at_its_start_lower_ones_join_and_all_resolved_closes()
     assert_eq!(inc.opened_ms, T0 + 2 * MIN);
     assert_eq!(inc.severity, "critical");
     assert!(inc.id.ends_with("-servicedown-agente_negocio"), "{}", inc.id);
-    assert_eq!(inc.alerts.len(), 2, "the medium alert already firing joins it");
+    assert_eq!(inc.alerts.len(), 1, "an alert firing since before is not part of it");
+    // A medium alert that starts during the incident joins it; the dead man's switch never does.
+    let slow2 = labels("HighLatency", "medium", "agente_negocio");
+    let watchdog = labels("Watchdog", "none", "");
+    let now = [
+        rep("s", &slow, T0),
+        rep("d", &down, T0 + 2 * MIN),
+        rep("s2", &slow2, T0 + 3 * MIN),
+        rep("w", &watchdog, T0 + 3 * MIN),
+    ];
+    observe_alerts(&mut list, "prod", &now, true, T0 + 4 * MIN, &th());
+    assert_eq!(list[0].alerts.len(), 2);
     // Polling again with the same alerts changes nothing.
-    assert!(observe_alerts(
-        &mut list,
-        "prod",
-        &[rep("s", &slow, T0), rep("d", &down, T0 + 2 * MIN)],
-        true,
-        T0 + 4 * MIN,
-        &th()
-    )
-    .is_empty());
+    assert!(observe_alerts(&mut list, "prod", &now, true, T0 + 5 * MIN, &th()).is_empty());
     // One resolves with an endsAt from the source; the other vanishes (resolved at that poll).
     let mut ended = rep("d", &down, T0 + 2 * MIN);
     ended.ended_ms = Some(T0 + 9 * MIN);
-    observe_alerts(&mut list, "prod", &[rep("s", &slow, T0), ended], true, T0 + 10 * MIN, &th());
+    observe_alerts(
+        &mut list,
+        "prod",
+        &[rep("s", &slow, T0), ended, rep("s2", &slow2, T0 + 3 * MIN)],
+        true,
+        T0 + 10 * MIN,
+        &th(),
+    );
     assert!(list[0].is_open());
     // An incomplete answer (an Alertmanager failed) resolves nothing.
     observe_alerts(&mut list, "prod", &[], false, T0 + 11 * MIN, &th());

@@ -1,7 +1,9 @@
 //! Keeping the timeline: pure functions that compare what the sources report now with what the
 //! incidents hold, and write the differences down as events, with the sources' own times where they
 //! give them (Alertmanager's `startsAt`/`endsAt`, a silence's `startsAt`/`endsAt`, an action's end).
-//! An alert that vanishes from Alertmanager without an `endsAt` in the past is resolved at the poll
+//! Alerts join the open incident when they start firing after it opened and either qualify to open
+//! one themselves or share a `group_by` label value (the service) with it; the dead man's switch
+//! never does. An alert that vanishes from Alertmanager without an `endsAt` in the past is resolved at the poll
 //! that first missed it: Alertmanager's API stops listing an alert once it is resolved.
 
 use super::model::{make_id, AlertSeen, Event, EventKind, Incident};
@@ -22,6 +24,31 @@ pub struct Reported<'a> {
 pub struct Threshold<'a> {
     pub rank: &'a dyn Fn(&str) -> usize,
     pub open_rank: usize,
+    /// An alert that is never part of an incident (the dead man's switch, by its `alertname`).
+    pub ignore: Option<&'a str>,
+    /// A later alert below the threshold joins only when one of these labels has the value it has on
+    /// an alert already in the incident (`service`: the same service's other alerts); empty: all join.
+    pub group_by: &'a [String],
+}
+
+impl Threshold<'_> {
+    fn ignored(&self, labels: &Labels) -> bool {
+        self.ignore.is_some_and(|n| labels.get("alertname").is_some_and(|a| a == n))
+    }
+
+    fn opens(&self, labels: &Labels) -> bool {
+        (self.rank)(severity(labels)) <= self.open_rank
+    }
+
+    /// Whether an alert starting during `inc` belongs to it.
+    fn belongs(&self, labels: &Labels, inc: &Incident) -> bool {
+        self.opens(labels)
+            || self.group_by.is_empty()
+            || inc.alerts.is_empty()
+            || self.group_by.iter().any(|g| {
+                labels.get(g).is_some_and(|v| !v.is_empty() && inc.alerts.values().any(|a| a.labels.get(g) == Some(v)))
+            })
+    }
 }
 
 fn severity(labels: &Labels) -> &str {
@@ -52,7 +79,8 @@ pub fn observe_alerts(
     if open_of(list, env).is_none() {
         let first = reported
             .iter()
-            .filter(|r| r.ended_ms.is_none() && (threshold.rank)(severity(r.labels)) <= threshold.open_rank)
+            .filter(|r| !threshold.ignored(r.labels))
+            .filter(|r| r.ended_ms.is_none() && threshold.opens(r.labels))
             .min_by_key(|r| (r.starts_ms, r.key.clone()));
         if let Some(r) = first {
             let name = r.labels.get("alertname").map_or("alert", String::as_str);
@@ -82,8 +110,14 @@ pub fn observe_alerts(
     let Some(inc) = open_of(list, env) else { return changed };
     let mut touched = false;
     for r in reported {
+        if threshold.ignored(r.labels) {
+            continue;
+        }
+        let belongs = threshold.belongs(r.labels, inc);
         match inc.alerts.get_mut(&r.key) {
-            None if r.ended_ms.is_none() => {
+            // An alert joins when it starts firing during the incident: one already firing before
+            // (a slow burn elsewhere) is not part of it, and would keep it open.
+            None if r.ended_ms.is_none() && r.starts_ms >= inc.opened_ms && belongs => {
                 inc.alerts.insert(
                     r.key.clone(),
                     AlertSeen {

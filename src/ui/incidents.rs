@@ -28,7 +28,12 @@ fn clock(state: &State, ms: i64) -> String {
 /// ` ⚑ incident 12m ` while the environment on screen has an open incident.
 pub fn badge(state: &State, theme: &Theme) -> Option<Span<'static>> {
     let i = state.incidents.open(&state.env_name)?;
-    let age = took((state.now_ms - i.opened_ms).max(0) as u64 / 60_000 * 60_000);
+    let mins = (state.now_ms - i.opened_ms).max(0) / 60_000;
+    let age = match mins {
+        0 => "<1m".to_string(),
+        m if m < 60 => format!("{m}m"),
+        m => format!("{}h{:02}m", m / 60, m % 60),
+    };
     Some(Span::styled(format!(" ⚑ incident {age} "), theme.style(Role::Critical).add_modifier(Modifier::BOLD)))
 }
 

@@ -283,7 +283,9 @@ pub fn apply(state: &mut State, event: RunbookEvent) -> Vec<Effect> {
             let Some(r) = state.actions.run_mut(id) else { return Vec::new() };
             r.attempt = attempt;
             r.phase = Phase::Running;
-            let (env, text) = (r.environment.clone(), format!("{} on {}: {}", r.name, r.target, r.shown));
+            // The command or the request line; headers stay out of the timeline.
+            let what = r.shown.lines().next().unwrap_or_default();
+            let (env, text) = (r.environment.clone(), format!("{} on {}: {what}", r.name, r.target));
             let by = super::incidents::who(state);
             return super::incidents::record_in(state, &env, at_ms, EventKind::ActionStarted, text, by);
         }

@@ -57,7 +57,12 @@ pub fn after_alerts(state: &mut State) -> Vec<Effect> {
     };
     let settings = &a.settings;
     let rank = |s: &str| settings.rank(s);
-    let threshold = Threshold { rank: &rank, open_rank: settings.rank(&state.incidents.settings.open_severity) };
+    let threshold = Threshold {
+        rank: &rank,
+        open_rank: settings.rank(&state.incidents.settings.open_severity),
+        ignore: settings.dead_mans_switch.as_deref(),
+        group_by: &state.incidents.settings.group_by,
+    };
     let env = state.env_name.clone();
     let mut list = std::mem::take(&mut state.incidents.list);
     let opened_before = list.len();

@@ -156,3 +156,25 @@ fn a_note_without_an_open_incident_says_how_to_open_one_and_by_hand_works() {
     assert_eq!(kinds, [EventKind::Opened, EventKind::AlertFiring, EventKind::EnvironmentSwitched]);
     assert!(s.incidents.list[0].is_open(), "an incident opened by hand closes by hand");
 }
+
+#[test]
+fn an_open_incident_resumes_after_a_restart_without_repeating_itself() {
+    let c = load_str("t.toml", CFG).unwrap();
+    let mut s = State::new(&c, "prod", false, T0);
+    s.now_ms = T0 + 60_000;
+    answer(&mut s, vec![alert("ServiceDown", "critical", T0 + 40_000)]);
+    let dir = tempfile::tempdir().unwrap();
+    crate::incidents::store::save(dir.path(), &s.incidents.list[0]).unwrap();
+
+    // centinela restarts: the incident is read back, the alert still fires.
+    let mut s = State::new(&c, "prod", false, T0 + 120_000);
+    s.incidents.list = crate::incidents::store::load_all(dir.path()).0;
+    s.now_ms = T0 + 120_000;
+    assert_eq!(saved(&answer(&mut s, vec![alert("ServiceDown", "critical", T0 + 40_000)])), 0, "nothing new");
+    assert_eq!(s.incidents.list.len(), 1);
+    assert_eq!(s.incidents.list[0].events.len(), 2, "opened and firing, once");
+    s.now_ms = T0 + 180_000;
+    answer(&mut s, vec![]);
+    assert_eq!(s.incidents.list[0].closed_ms, Some(T0 + 180_000));
+    assert_eq!(s.incidents.list[0].numbers().ttr_ms, Some(140_000));
+}
