@@ -11,6 +11,7 @@ mod conn;
 mod health;
 mod load;
 mod logs;
+mod recording;
 pub mod secrets;
 mod validate;
 
@@ -22,6 +23,7 @@ pub use actions::{ActionSpec, AlertScope, Confirm, Scope, TemplateAt, Verify};
 pub use conn::{backends, is_secret_header, proxy_problem, read_checked, Backend, BasicAuth, ConnOpts, Pem};
 pub use health::{HealthMap, HealthTarget};
 pub use logs::{LogPivot, LogsSettings};
+pub use recording::{RecordingSettings, MAX_RING_HOURS};
 
 pub use load::{check_files, load_file, load_str, Problem};
 
@@ -83,6 +85,9 @@ pub struct Config {
     /// Runbook actions (restart, roll back, back up…), offered on alerts, health targets or anywhere.
     #[serde(default, rename = "action")]
     pub actions: Vec<ActionSpec>,
+    /// Session recording: the always-on ring of the last hours.
+    #[serde(default)]
+    pub recording: RecordingSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
