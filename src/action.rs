@@ -142,6 +142,20 @@ intents! {
     ActionOutput = "action_output",
     /// Switch to another environment (staging, production…): pick it from a list.
     SwitchEnvironment = "switch_environment",
+    /// Replay: pause or resume the playback.
+    ReplayPause = "replay_pause",
+    /// Replay: pause, then play up to the next recorded data action.
+    ReplayStep = "replay_step",
+    /// Replay: jump one minute forward.
+    ReplayForward = "replay_forward",
+    /// Replay: jump one minute back.
+    ReplayBack = "replay_back",
+    /// Replay: play faster.
+    ReplayFaster = "replay_faster",
+    /// Replay: play slower.
+    ReplaySlower = "replay_slower",
+    /// Replay: drop your own view changes and follow the recorded session's view again.
+    ReplayFollow = "replay_follow",
 }
 
 impl Intent {

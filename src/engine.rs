@@ -41,6 +41,8 @@ pub struct Engine {
     /// A CA to trust besides the web roots (the demo's), for the clients of the environment switched
     /// to; the environments themselves are in the state's config.
     pub extra_ca: Option<std::sync::Arc<[u8]>>,
+    /// `--record FILE` and the ring: every Action `update` sees is recorded (see [`crate::record`]).
+    pub recorder: Option<crate::record::Recorder>,
 }
 
 impl Engine {
@@ -62,6 +64,7 @@ impl Engine {
             action_tasks: JoinSet::new(),
             interactive: None,
             extra_ca: None,
+            recorder: None,
         }
     }
 
@@ -81,6 +84,9 @@ impl Engine {
             },
             other => other,
         };
+        if let Some(r) = &self.recorder {
+            r.record(&action);
+        }
         // An answer frees its key in the fetcher, unless it comes from a fetcher dropped by an
         // environment switch (the new one may be running the same key).
         if let Some(key) = task_key(&action) {

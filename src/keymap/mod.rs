@@ -19,6 +19,8 @@ pub enum Context {
     Logs,
     /// The environment picker (over any view).
     Environments,
+    /// `centinela replay`: its playback keys win over every view's.
+    Replay,
 }
 
 /// The sections a keymap file may have, in help order.
@@ -30,6 +32,7 @@ pub const SECTIONS: &[(&str, Context)] = &[
     ("health", Context::Health),
     ("logs", Context::Logs),
     ("environments", Context::Environments),
+    ("replay", Context::Replay),
 ];
 
 impl Context {

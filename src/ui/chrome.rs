@@ -39,6 +39,9 @@ pub fn header(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if state.alerts.read_only {
         spans.push(Span::styled(" READ-ONLY ", theme.style(Role::Muted)));
     }
+    if let Some(r) = &state.replay {
+        spans.push(Span::styled(replay_banner(state, r), theme.style(Role::Warn)));
+    }
     spans.extend(security_badge(state, theme, area.width));
     let on_alerts = state.page == Page::Alerts;
     let on_health = state.page == Page::Health;
@@ -112,6 +115,18 @@ pub fn header(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         super::envs::paint_bar(&mut spans, bar, theme);
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// ` REPLAY 17:42:10 ×4 ▶ `: the recording's clock (local time or UTC, as the clock is shown), the
+/// speed and whether it plays.
+fn replay_banner(state: &State, r: &crate::state::replay::ReplayInfo) -> String {
+    let t = DateTime::<Utc>::from_timestamp_millis(r.clock_ms).unwrap_or_default();
+    let clock = if state.utc {
+        t.format("%H:%M:%S UTC").to_string()
+    } else {
+        t.with_timezone(&Local).format("%H:%M:%S").to_string()
+    };
+    format!(" REPLAY {clock} {} {} ", r.speed_label(), r.symbol())
 }
 
 /// ` ⚠ TLS verification off ` or ` ⚠ secret readable ` when the config has security warnings (TLS
@@ -256,6 +271,19 @@ fn hints(keymap: &Keymap, state: &State) -> String {
         ],
     };
     let mut parts: Vec<String> = Vec::new();
+    if state.replay.is_some() {
+        let playback = [
+            (Intent::ReplayPause, "pause"),
+            (Intent::ReplayStep, "step"),
+            (Intent::ReplayBack, "-1 min"),
+            (Intent::ReplayForward, "+1 min"),
+            (Intent::ReplaySlower, "slower"),
+            (Intent::ReplayFaster, "faster"),
+        ];
+        parts.extend(
+            playback.iter().filter_map(|(i, l)| keymap.key_for_in(Context::Replay, *i).map(|k| format!("{k} {l}"))),
+        );
+    }
     if matches!(ctx, Context::Alerts | Context::Health) {
         // The actions offered on the selection, by their own keys, first: that is what is urgent.
         let subject = crate::update::actions::subject(state);

@@ -66,6 +66,16 @@ fn global_rows(keymap: &Keymap, ctx: Context) -> Vec<(String, String)> {
     out
 }
 
+/// The playback keys of `centinela replay` (the keymap's `[replay]` section), under a heading.
+pub fn replay_rows(keymap: &Keymap) -> Vec<(String, String)> {
+    let mut out = vec![(String::new(), "replay [replay]".to_string())];
+    for (intent, keys) in keymap.bindings_in(Context::Replay) {
+        let ks: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        out.push((ks.join(" "), intent.description().to_string()));
+    }
+    out
+}
+
 /// Rows for the runbook actions whose keys work in `ctx` (from the config, not the keymap).
 pub fn action_rows(specs: &[crate::config::ActionSpec], env: &str, ctx: Context) -> Vec<(String, String)> {
     use crate::config::Scope;

@@ -68,7 +68,10 @@ pub fn render(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
         let below_header =
             ratatui::layout::Rect { y: screen.body.y, height: area.height - screen.header.height, ..area };
         let ctx = state.key_context();
-        let actions = help::action_rows(&state.actions.specs, &state.env_name, ctx);
+        let mut actions = help::action_rows(&state.actions.specs, &state.env_name, ctx);
+        if state.replay.is_some() {
+            actions.splice(0..0, help::replay_rows(keymap));
+        }
         help::draw(f, below_header, theme, keymap, ctx, actions);
     }
 }
