@@ -29,7 +29,12 @@ enum Enc {
 
 impl Enc {
     fn create(path: &Path) -> Result<Enc, RecordError> {
-        let file = File::create(path).map_err(|source| RecordError::Io { path: path.to_path_buf(), source })?;
+        let mut open = std::fs::OpenOptions::new();
+        open.write(true).create(true).truncate(true);
+        // What was on screen is for the on-call team, not for every user of the machine.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+        let file = open.open(path).map_err(|source| RecordError::Io { path: path.to_path_buf(), source })?;
         let w = BufWriter::new(file);
         let plain = path.extension().is_some_and(|e| e == "jsonl");
         Ok(if plain { Enc::Plain(w) } else { Enc::Gz(GzEncoder::new(w, Compression::default())) })

@@ -272,6 +272,8 @@ fn hints(keymap: &Keymap, state: &State) -> String {
     };
     let mut parts: Vec<String> = Vec::new();
     if state.replay.is_some() {
+        // Replaying: the playback keys, help and quit; the view's writes are refused anyway.
+        let items = [(Intent::ToggleHelp, "help"), (Intent::Quit, "quit")];
         let playback = [
             (Intent::ReplayPause, "pause"),
             (Intent::ReplayStep, "step"),
@@ -283,6 +285,8 @@ fn hints(keymap: &Keymap, state: &State) -> String {
         parts.extend(
             playback.iter().filter_map(|(i, l)| keymap.key_for_in(Context::Replay, *i).map(|k| format!("{k} {l}"))),
         );
+        parts.extend(items.iter().filter_map(|(i, l)| keymap.key_for_in(ctx, *i).map(|k| format!("{k} {l}"))));
+        return format!(" {}", parts.join(" · "));
     }
     if matches!(ctx, Context::Alerts | Context::Health) {
         // The actions offered on the selection, by their own keys, first: that is what is urgent.
