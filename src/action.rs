@@ -150,6 +150,20 @@ intents! {
     OpenIncident = "open_incident",
     /// Close the open incident by hand (it closes on its own when its alerts resolve).
     CloseIncident = "close_incident",
+    /// Replay: pause or resume the playback.
+    ReplayPause = "replay_pause",
+    /// Replay: pause, then play up to the next recorded data action.
+    ReplayStep = "replay_step",
+    /// Replay: jump one minute forward.
+    ReplayForward = "replay_forward",
+    /// Replay: jump one minute back.
+    ReplayBack = "replay_back",
+    /// Replay: play faster.
+    ReplayFaster = "replay_faster",
+    /// Replay: play slower.
+    ReplaySlower = "replay_slower",
+    /// Replay: drop your own view changes and follow the recorded session's view again.
+    ReplayFollow = "replay_follow",
 }
 
 impl Intent {

@@ -12,7 +12,8 @@ use futures_util::StreamExt;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
-fn spawn_input(tx: UnboundedSender<Action>) -> tokio::task::JoinHandle<()> {
+/// Terminal keys and resizes onto `tx`; a `Shutdown` when the terminal goes away.
+pub(crate) fn spawn_input(tx: UnboundedSender<Action>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut events = EventStream::new();
         loop {
@@ -55,8 +56,9 @@ fn spawn_ticks(tx: UnboundedSender<Action>) {
     });
 }
 
+/// SIGTERM, SIGHUP and SIGINT become a `Shutdown` on `tx`.
 #[cfg(unix)]
-fn spawn_signals(tx: UnboundedSender<Action>) -> std::io::Result<()> {
+pub(crate) fn spawn_signals(tx: UnboundedSender<Action>) -> std::io::Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
     for (kind, name) in
         [(SignalKind::terminate(), "SIGTERM"), (SignalKind::hangup(), "SIGHUP"), (SignalKind::interrupt(), "SIGINT")]
@@ -73,7 +75,7 @@ fn spawn_signals(tx: UnboundedSender<Action>) -> std::io::Result<()> {
 }
 
 #[cfg(not(unix))]
-fn spawn_signals(_tx: UnboundedSender<Action>) -> std::io::Result<()> {
+pub(crate) fn spawn_signals(_tx: UnboundedSender<Action>) -> std::io::Result<()> {
     Ok(())
 }
 

@@ -30,6 +30,10 @@ pub struct Common {
     /// Refuse every write: silences, acknowledgements, actions.
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Record the session into FILE for `centinela replay` (gzip-compressed JSON lines; plain when
+    /// FILE ends in .jsonl). Secrets are never recorded.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub record: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -43,6 +47,8 @@ pub enum Command {
     },
     /// Print the resolved config, state, data and log paths.
     Info,
+    /// Show a recorded session again (`--record FILE`, or the ring's hourly files), read-only.
+    Replay(ReplayArgs),
     /// The audit trail of runbook actions.
     Audit {
         #[command(subcommand)]
@@ -114,6 +120,24 @@ pub struct HandoffArgs {
     /// Write the hand-off to FILE instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The recording; several files of one session (the ring's hourly files) play one after another,
+    /// oldest first.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Playback speed: 1 as recorded, 4 four times faster, 0.5 half as fast.
+    #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
+    pub speed: f64,
+}
+
+fn parse_speed(s: &str) -> Result<f64, String> {
+    match s.trim().trim_start_matches(['x', '×']).parse::<f64>() {
+        Ok(v) if (0.1..=1000.0).contains(&v) => Ok(v),
+        _ => Err(format!("`{s}` is not a speed; write a number from 0.1 to 1000, like 4 or 0.5")),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -46,6 +46,8 @@ pub struct Engine {
     /// A CA to trust besides the web roots (the demo's), for the clients of the environment switched
     /// to; the environments themselves are in the state's config.
     pub extra_ca: Option<std::sync::Arc<[u8]>>,
+    /// `--record FILE` and the ring: every Action `update` sees is recorded (see [`crate::record`]).
+    pub recorder: Option<crate::record::Recorder>,
 }
 
 impl Engine {
@@ -69,6 +71,7 @@ impl Engine {
             interactive: None,
             incident_writer: None,
             extra_ca: None,
+            recorder: None,
         }
     }
 
@@ -94,6 +97,9 @@ impl Engine {
             },
             other => other,
         };
+        if let Some(r) = &self.recorder {
+            r.record(&action);
+        }
         // An answer frees its key in the fetcher, unless it comes from a fetcher dropped by an
         // environment switch (the new one may be running the same key).
         if let Some(key) = task_key(&action) {

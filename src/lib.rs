@@ -22,6 +22,8 @@ pub mod logging;
 pub mod logs;
 pub mod paths;
 pub mod poll;
+pub mod record;
+pub mod replay;
 pub mod sanitize;
 pub mod setup;
 pub mod sim;

@@ -48,6 +48,9 @@ fn main() -> ExitCode {
             Some(Command::Handoff(args)) => return report::run_handoff(&cli.common, &paths, args).await,
             _ => {}
         }
+        if let Some(Command::Replay(args)) = &cli.command {
+            return replay(&args.files, args.speed, &cli.common).await;
+        }
         let loaded = setup::load(&cli.common).await?;
         match cli.command {
             Some(Command::Snapshot(args)) => {
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
                 engine.set_runner(loaded.runner());
                 engine.incident_writer = Some(IncidentWriter::new(loaded.incidents_dir()));
                 engine.state.actions.terminal = true;
+                engine.recorder = loaded.recorder(&engine.state, cli.common.record.as_deref())?;
                 app::run(engine, loaded.theme.clone(), loaded.keymap.clone()).await
             }
         }
@@ -85,6 +89,26 @@ fn main() -> ExitCode {
             eprintln!("centinela: {e:#}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// `centinela replay FILE…`: read the recording (a file that is not one is an error before the screen
+/// is taken), play it, and say on stderr where it was damaged, if it was.
+async fn replay(files: &[std::path::PathBuf], speed: f64, common: &centinela::cli::Common) -> anyhow::Result<()> {
+    let recording = centinela::record::reader::read(files)?;
+    let paths = Paths::resolve().map_err(anyhow::Error::msg)?;
+    let theme_name = common.theme.clone().unwrap_or_else(|| recording.header.config.settings.theme.clone());
+    // A theme of the recording machine's that is not here: the default one, rather than no replay.
+    let (theme, keymap) = match setup::look(&paths, &theme_name) {
+        Ok(look) => look,
+        Err(_) => setup::look(&paths, "default")?,
+    };
+    let problem = recording.problem.clone();
+    let replay = centinela::replay::Replay::new(recording, speed);
+    centinela::replay::run::run(replay, theme, keymap).await?;
+    match problem {
+        Some(p) => Err(anyhow::anyhow!("{p}")),
+        None => Ok(()),
     }
 }
 

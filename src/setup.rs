@@ -114,12 +114,7 @@ pub async fn load(common: &Common) -> anyhow::Result<Loaded> {
             )
         })?
         .clone();
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let theme_name = common.theme.clone().unwrap_or_else(|| config.settings.theme.clone());
-    let theme = ThemeSet::load(Some(&paths.themes_dir())).resolve(&theme_name, no_color)?;
-    let keymap_path = paths.keymap_file();
-    let user_keys = read_optional(&keymap_path).with_context(|| format!("cannot read {}", keymap_path.display()))?;
-    let keymap = Keymap::load(user_keys.as_deref().map(|t| (keymap_path.to_str().unwrap_or("keymap.toml"), t)))?;
+    let (theme, keymap) = look(&paths, &common.theme.clone().unwrap_or_else(|| config.settings.theme.clone()))?;
     let mut config = config;
     config.settings.read_only |= common.read_only;
     Ok(Loaded {
@@ -134,7 +129,38 @@ pub async fn load(common: &Common) -> anyhow::Result<Loaded> {
     })
 }
 
+/// The theme `theme_name` (plain when `NO_COLOR` is set) and the keymap (the user's file over the
+/// embedded defaults).
+pub fn look(paths: &Paths, theme_name: &str) -> anyhow::Result<(Theme, Keymap)> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = ThemeSet::load(Some(&paths.themes_dir())).resolve(theme_name, no_color)?;
+    let keymap_path = paths.keymap_file();
+    let user_keys = read_optional(&keymap_path).with_context(|| format!("cannot read {}", keymap_path.display()))?;
+    let keymap = Keymap::load(user_keys.as_deref().map(|t| (keymap_path.to_str().unwrap_or("keymap.toml"), t)))?;
+    Ok((theme, keymap))
+}
+
 impl Loaded {
+    /// The session's recorder: into `file` (`--record`) and into the ring when `[recording]
+    /// ring_hours` is set; `None` when neither is asked for. Call it once the engine's state is set up
+    /// (the recording's header is taken from it).
+    pub fn recorder(
+        &self,
+        state: &State,
+        file: Option<&std::path::Path>,
+    ) -> anyhow::Result<Option<crate::record::Recorder>> {
+        use crate::record::{ring_dir, Recorder, Target};
+        let mut targets: Vec<Target> = file.map(|f| Target::File(f.to_path_buf())).into_iter().collect();
+        let hours = self.config.recording.ring_hours;
+        if hours > 0 {
+            targets.push(Target::Ring { dir: ring_dir(&self.paths.state_dir), hours });
+        }
+        if targets.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Recorder::start(state, targets)?))
+    }
+
     /// The engine for the start-up environment. It keeps the config (in its state) and the extra CA,
     /// so it can build another environment's clients when the engineer switches.
     pub fn engine(&self) -> Engine {

@@ -12,6 +12,7 @@ mod health;
 mod incidents;
 mod load;
 mod logs;
+mod recording;
 pub mod secrets;
 mod validate;
 
@@ -24,6 +25,7 @@ pub use conn::{backends, is_secret_header, proxy_problem, read_checked, Backend,
 pub use health::{HealthMap, HealthTarget};
 pub use incidents::IncidentsSettings;
 pub use logs::{LogPivot, LogsSettings};
+pub use recording::{RecordingSettings, MAX_RING_HOURS};
 
 pub use load::{check_files, load_file, load_str, Problem};
 
@@ -88,6 +90,9 @@ pub struct Config {
     /// When incidents open on their own, and the MTTA/MTTR targets.
     #[serde(default)]
     pub incidents: IncidentsSettings,
+    /// Session recording: the always-on ring of the last hours.
+    #[serde(default)]
+    pub recording: RecordingSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -60,6 +60,13 @@ pub fn validate(c: &Config) -> Vec<Found> {
             Some(&format!("one of: {}", c.alerts.severity_order.join(", "))),
         );
     }
+    if c.recording.ring_hours > super::MAX_RING_HOURS {
+        push(
+            vec![Key("recording"), Key("ring_hours")],
+            format!("`ring_hours` is {}; at most {} (30 days) is kept", c.recording.ring_hours, super::MAX_RING_HOURS),
+            Some("0 turns the ring off; 24 keeps the last day"),
+        );
+    }
     if c.environments.is_empty() {
         push(
             vec![],

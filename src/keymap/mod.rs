@@ -21,6 +21,8 @@ pub enum Context {
     Environments,
     /// The incidents view.
     Incidents,
+    /// `centinela replay`: its playback keys win over every view's.
+    Replay,
 }
 
 /// The sections a keymap file may have, in help order.
@@ -33,6 +35,7 @@ pub const SECTIONS: &[(&str, Context)] = &[
     ("logs", Context::Logs),
     ("environments", Context::Environments),
     ("incidents", Context::Incidents),
+    ("replay", Context::Replay),
 ];
 
 impl Context {

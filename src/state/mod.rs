@@ -6,6 +6,7 @@ pub mod envs;
 pub mod health;
 pub mod incidents;
 pub mod logs;
+pub mod replay;
 pub mod text;
 
 use crate::action::{FetchError, QueryKey};
@@ -148,6 +149,8 @@ pub struct State {
     pub quit: bool,
     /// What the last tick-driven redraw showed (clock minute and data ages), to redraw only on change.
     pub tick_signature: u64,
+    /// `centinela replay`: the recording's clock and the playback, for the header's banner.
+    pub replay: Option<replay::ReplayInfo>,
 }
 
 impl State {
@@ -212,6 +215,7 @@ impl State {
             dirty: true,
             quit: false,
             tick_signature: 0,
+            replay: None,
         }
     }
 

@@ -42,13 +42,21 @@ pub fn header(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     spans.extend(security_badge(state, theme, area.width));
     let on_alerts = state.page == Page::Alerts;
     let on_health = state.page == Page::Health;
-    let right = if state.page != Page::Dashboards {
+    // Replaying, the REPLAY banner takes the clock's place at the right (it is the recording's clock,
+    // to the second), and the range's too below 100 columns.
+    let banner = state.replay.as_ref().map(|r| replay_banner(state, r));
+    let right = if banner.is_some() && (state.page != Page::Dashboards || area.width < 100) {
+        String::new()
+    } else if banner.is_some() {
+        format!(" range {} ", short_duration(state.range()))
+    } else if state.page != Page::Dashboards {
         format!(" {} ", clock(state))
     } else {
         format!(" range {}  {} ", short_duration(state.range()), clock(state))
     };
     let counts_full = alert_counts(state, theme, false);
-    let fixed: usize = spans.iter().map(|s| s.width()).sum::<usize>() + right.chars().count() + 1;
+    let right_w = right.chars().count() + banner.as_deref().map_or(0, unicode_width::UnicodeWidthStr::width);
+    let fixed: usize = spans.iter().map(|s| s.width()).sum::<usize>() + right_w + 1;
     let counts_w: usize = counts_full.iter().map(|s| s.width()).sum();
     let full: usize = " a Alerts ".len()
         + if state.health.targets.is_empty() { 0 } else { " H Health ".len() }
@@ -92,26 +100,41 @@ pub fn header(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     // into one range, so the clock never falls off the edge.
     let width = |sp: &[Span]| sp.iter().map(|s| s.width()).sum::<usize>();
     let n = state.dashboards.len();
-    if width(&spans) + right.chars().count() > area.width as usize && n > 1 {
+    if width(&spans) + right_w > area.width as usize && n > 1 {
         let first_tab = spans.len() - n;
         let active = (state.page == Page::Dashboards).then_some(state.active);
         spans.truncate(first_tab);
         spans.push(Span::styled(format!(" 1-{n} "), theme.style(Role::Tab)));
         if let Some(i) = active {
             let named = format!(" {} {} ", i + 1, crate::sanitize::sanitize(&state.dashboards[i].spec.name));
-            let fits = width(&spans) + named.chars().count() + right.chars().count() <= area.width as usize;
+            let fits = width(&spans) + named.chars().count() + right_w <= area.width as usize;
             let label = if fits { named } else { format!(" {} ", i + 1) };
             spans.push(Span::styled(label, theme.style(Role::TabActive)));
         }
     }
     let left_w = width(&spans);
-    let pad = (area.width as usize).saturating_sub(left_w + right.chars().count());
+    let pad = (area.width as usize).saturating_sub(left_w + right_w);
     spans.push(Span::raw(" ".repeat(pad)));
     spans.push(Span::styled(right, theme.style(Role::Header)));
+    if let Some(b) = banner {
+        spans.push(Span::styled(b, theme.style(Role::Warn)));
+    }
     if let Some(bar) = super::envs::bar(state, theme) {
         super::envs::paint_bar(&mut spans, bar, theme);
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// ` REPLAY 17:42:10 ×4 ▶ `: the recording's clock (local time or UTC, as the clock is shown), the
+/// speed and whether it plays.
+fn replay_banner(state: &State, r: &crate::state::replay::ReplayInfo) -> String {
+    let t = DateTime::<Utc>::from_timestamp_millis(r.clock_ms).unwrap_or_default();
+    let clock = if state.utc {
+        t.format("%H:%M:%S UTC").to_string()
+    } else {
+        t.with_timezone(&Local).format("%H:%M:%S").to_string()
+    };
+    format!(" REPLAY {clock} {} {} ", r.speed_label(), r.symbol())
 }
 
 /// ` ⚠ TLS verification off ` or ` ⚠ secret readable ` when the config has security warnings (TLS
@@ -265,6 +288,24 @@ fn hints(keymap: &Keymap, state: &State) -> String {
         ],
     };
     let mut parts: Vec<String> = Vec::new();
+    if state.replay.is_some() {
+        // Replaying: the playback keys, help and quit; the view's writes are refused anyway.
+        let items = [(Intent::ToggleHelp, "help"), (Intent::Quit, "quit")];
+        let key = |i: Intent| keymap.key_for_in(Context::Replay, i).map(|k| k.to_string());
+        let playback = [
+            (key(Intent::ReplayPause), None, "pause"),
+            (key(Intent::ReplayStep), None, "step"),
+            (key(Intent::ReplayBack), key(Intent::ReplayForward), "∓1 min"),
+            (key(Intent::ReplaySlower), key(Intent::ReplayFaster), "speed"),
+        ];
+        parts.extend(playback.into_iter().filter_map(|(a, b, label)| match (a, b) {
+            (Some(a), Some(b)) => Some(format!("{a} {b} {label}")),
+            (Some(k), None) | (None, Some(k)) => Some(format!("{k} {label}")),
+            (None, None) => None,
+        }));
+        parts.extend(items.iter().filter_map(|(i, l)| keymap.key_for_in(ctx, *i).map(|k| format!("{k} {l}"))));
+        return format!(" {}", parts.join(" · "));
+    }
     if matches!(ctx, Context::Alerts | Context::Health) {
         // The actions offered on the selection, by their own keys, first: that is what is urgent.
         let subject = crate::update::actions::subject(state);

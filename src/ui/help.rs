@@ -66,6 +66,16 @@ fn global_rows(keymap: &Keymap, ctx: Context) -> Vec<(String, String)> {
     out
 }
 
+/// The playback keys of `centinela replay` (the keymap's `[replay]` section), under a heading.
+pub fn replay_rows(keymap: &Keymap) -> Vec<(String, String)> {
+    let mut out = vec![(String::new(), "replay [replay]".to_string())];
+    for (intent, keys) in keymap.bindings_in(Context::Replay) {
+        let ks: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        out.push((ks.join(" "), intent.description().to_string()));
+    }
+    out
+}
+
 /// Rows for the runbook actions whose keys work in `ctx` (from the config, not the keymap).
 pub fn action_rows(specs: &[crate::config::ActionSpec], env: &str, ctx: Context) -> Vec<(String, String)> {
     use crate::config::Scope;
@@ -97,9 +107,8 @@ pub fn action_rows(specs: &[crate::config::ActionSpec], env: &str, ctx: Context)
     out
 }
 
-pub fn draw(f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap, ctx: Context, actions: Vec<(String, String)>) {
-    let mut rows = rows(keymap, ctx);
-    rows.extend(actions);
+/// Draw the help overlay: `rows` (from [`rows`], [`replay_rows`], [`action_rows`]) in a centred box.
+pub fn draw(f: &mut Frame, area: Rect, theme: &Theme, rows: Vec<(String, String)>) {
     let key_w = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(4).min(24);
     let desc_w = rows.iter().map(|(_, d)| d.chars().count()).max().unwrap_or(10);
     let width = ((key_w + desc_w + 5) as u16).min(area.width);

@@ -72,7 +72,10 @@ pub fn render(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
         let below_header =
             ratatui::layout::Rect { y: screen.body.y, height: area.height - screen.header.height, ..area };
         let ctx = state.key_context();
-        let actions = help::action_rows(&state.actions.specs, &state.env_name, ctx);
-        help::draw(f, below_header, theme, keymap, ctx, actions);
+        // Replaying, the playback keys come first: they win over the view's.
+        let mut rows = if state.replay.is_some() { help::replay_rows(keymap) } else { Vec::new() };
+        rows.extend(help::rows(keymap, ctx));
+        rows.extend(help::action_rows(&state.actions.specs, &state.env_name, ctx));
+        help::draw(f, below_header, theme, rows);
     }
 }

@@ -1,7 +1,7 @@
 //! Who is acting, where, and under which attempt id.
 
 /// Who is acting, and where, as the environment tells it (for `user` and `host`).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Origin {
     pub user: String,
     pub host: String,
