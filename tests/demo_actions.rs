@@ -41,6 +41,10 @@ async fn restart_on_the_firing_alert_heals_the_service_and_the_trail_proves_it()
     let trail = dir.path().join("audit.jsonl");
     let secrets = centinela::setup::demo_actions::demo_secrets();
     engine.set_runner(centinela::actions::setup::runner(&trail, &config.actions, false, &secrets));
+    // The session is recorded, to be replayed at the end.
+    let recording = dir.path().join("session.jsonl.gz");
+    let target = vec![centinela::record::Target::File(recording.clone())];
+    engine.recorder = Some(centinela::record::Recorder::start(&engine.state, target).unwrap());
 
     engine.handle(Intent::AlertsView.into());
     let down = |s: &State| s.alerts.view.alerts.iter().any(|a| a.alert.name() == "ServiceDown");
@@ -119,6 +123,15 @@ async fn restart_on_the_firing_alert_heals_the_service_and_the_trail_proves_it()
     assert_eq!(n.tta_ms, Some(started - inc.opened_ms), "acknowledged by the restart");
     assert_eq!(n.ttr_ms, Some(inc.closed_ms.unwrap() - inc.opened_ms));
     assert!(n.ttr_ms.unwrap() > 0 && n.ttr_ms.unwrap() < 5 * 60_000, "{n:?}");
+
+    // The replay of the recording shows the same incident, every event at the same time.
+    engine.recorder = None; // finishes the file
+    let rec = centinela::record::reader::read(std::slice::from_ref(&recording)).unwrap();
+    let mut replay = centinela::replay::Replay::new(rec, 1.0);
+    while replay.apply_next() {}
+    let again = replay.state().incidents.list.last().cloned().expect("the replay opens the incident too");
+    assert_eq!(again.events, inc.events, "the replayed timeline differs");
+    assert_eq!(again.numbers(), inc.numbers());
 
     // The postmortem draft of it carries the same numbers.
     let home = tempfile::tempdir().unwrap();

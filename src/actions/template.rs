@@ -238,6 +238,8 @@ pub enum Secrets {
     Env,
     /// A fixed set (tests, or a secret store read beforehand).
     Fixed(BTreeMap<String, String>),
+    /// Every secret reads `<redacted>`: a replay follows recorded runs without their secrets.
+    Redacted,
 }
 
 impl Secrets {
@@ -245,6 +247,7 @@ impl Secrets {
         match self {
             Secrets::Env => std::env::var(name).ok(),
             Secrets::Fixed(m) => m.get(name).cloned(),
+            Secrets::Redacted => Some(crate::actions::audit::REDACTED.to_string()),
         }
     }
 }

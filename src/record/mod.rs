@@ -143,6 +143,9 @@ impl StartState {
         state.alerts.created_by = self.created_by.clone();
         state.incidents.list = self.open_incidents.clone();
         state.actions.origin = self.origin.clone();
+        // Recorded actions are expanded again to follow their runs, never run: secrets are not
+        // in the recording, and not needed.
+        state.actions.secrets = crate::actions::template::Secrets::Redacted;
     }
 }
 
@@ -164,11 +167,11 @@ impl Header {
     }
 
     /// The state this file begins with: `State::new` from its config, plus what the runtime set.
-    /// Runbook secrets are an empty set: nothing is read from the replaying machine's environment.
+    /// Runbook secrets all read `<redacted>`: nothing is read from the replaying machine's environment,
+    /// and the recorded runs are followed, never run.
     pub fn initial_state(&self) -> State {
         let mut state = State::new(&self.config, &self.env, self.production, self.started_ms);
         self.start.apply(&mut state);
-        state.actions.secrets = crate::actions::template::Secrets::Fixed(Default::default());
         state
     }
 }

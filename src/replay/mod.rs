@@ -259,8 +259,9 @@ impl Replay {
                 self.local.clear();
                 self.say("following the recorded view again".into(), false);
             }
-            AlertsView | HealthView | LogsView | SilencesView | NextDashboard | PrevDashboard | Dashboard1
-            | Dashboard2 | Dashboard3 | Dashboard4 | Dashboard5 | Dashboard6 | Dashboard7 | Dashboard8 | Dashboard9 => {
+            AlertsView | HealthView | LogsView | SilencesView | IncidentsView | NextDashboard | PrevDashboard
+            | Dashboard1 | Dashboard2 | Dashboard3 | Dashboard4 | Dashboard5 | Dashboard6 | Dashboard7 | Dashboard8
+            | Dashboard9 => {
                 let mut s = self.view();
                 let _ = update(&mut s, intent.into());
                 self.push(Local::View { page: s.page, active: s.active, silences_open: s.alerts.silences_open });
