@@ -16,12 +16,12 @@ fn dur(ms: Option<i64>) -> String {
     ms.map_or_else(|| "—".to_string(), |m| took(m.max(0) as u64))
 }
 
-fn clock(state: &State, ms: i64) -> String {
+fn clock(state: &State, ms: i64, fmt: &str) -> String {
     let t = chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default();
     if state.utc {
-        t.format("%m-%d %H:%M:%S").to_string()
+        t.format(fmt).to_string()
     } else {
-        t.with_timezone(&chrono::Local).format("%m-%d %H:%M:%S").to_string()
+        t.with_timezone(&chrono::Local).format(fmt).to_string()
     }
 }
 
@@ -85,6 +85,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let room = list_area.height.saturating_sub(2) as usize;
     let skip = sel.saturating_sub(room.saturating_sub(1));
     let mut lines = Vec::new();
+    let wide = area.width >= 120;
     for (row, i) in shown.iter().enumerate().skip(skip).take(room) {
         let n = i.numbers();
         let (mark, role) = if i.is_open() { ("●", Role::Critical) } else { ("✓", Role::Ok) };
@@ -95,16 +96,21 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         };
         let open_for =
             if i.is_open() { format!("open {}", dur(Some(state.now_ms - i.opened_ms))) } else { String::new() };
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {mark} "), theme.style(role)),
-            Span::styled(format!("{} ", clock(state, i.opened_ms)), theme.style(Role::Muted)),
-            Span::styled(format!("{:<10} ", sanitize(&i.environment)), theme.style(Role::Accent)),
-            Span::styled(sanitize(&i.title).into_owned(), style),
-            Span::styled(
-                format!("  TTA {} · TTM {} · TTR {} {open_for}", dur(n.tta_ms), dur(n.ttm_ms), dur(n.ttr_ms)),
-                theme.style(Role::Muted),
-            ),
-        ]));
+        // Narrow: the numbers first (they are the point), the title after them.
+        let numbers = format!("TTA {} · TTM {} · TTR {} {open_for}", dur(n.tta_ms), dur(n.ttm_ms), dur(n.ttr_ms));
+        let mut spans = vec![Span::styled(format!(" {mark} "), theme.style(role))];
+        if wide {
+            spans
+                .push(Span::styled(format!("{} ", clock(state, i.opened_ms, "%m-%d %H:%M")), theme.style(Role::Muted)));
+            spans.push(Span::styled(format!("{:<10} ", sanitize(&i.environment)), theme.style(Role::Accent)));
+            spans.push(Span::styled(sanitize(&i.title).into_owned(), style));
+            spans.push(Span::styled(format!("  {numbers}"), theme.style(Role::Muted)));
+        } else {
+            spans.push(Span::styled(format!("{} ", clock(state, i.opened_ms, "%H:%M")), theme.style(Role::Muted)));
+            spans.push(Span::styled(format!("{numbers} "), theme.style(Role::Muted)));
+            spans.push(Span::styled(sanitize(&i.title).into_owned(), style));
+        }
+        lines.push(Line::from(spans));
     }
     f.render_widget(Paragraph::new(lines).block(Block::bordered().title(" incidents (newest first) ")), list_area);
     timeline(f, timeline_area, state, theme, shown[sel]);
@@ -139,14 +145,18 @@ fn timeline(f: &mut Frame, area: Rect, state: &State, theme: &Theme, i: &Inciden
         .map(|e| {
             let by = if e.by.is_empty() { String::new() } else { format!("  — {}", sanitize(&e.by)) };
             Line::from(vec![
-                Span::styled(format!(" {} ", clock(state, e.at_ms)), theme.style(Role::Muted)),
-                Span::styled(format!("{:<15} ", e.kind.label()), theme.style(event_role(e.kind))),
+                Span::styled(format!(" {} ", clock(state, e.at_ms, "%H:%M:%S")), theme.style(Role::Muted)),
+                Span::styled(format!("{:<14} ", e.kind.label()), theme.style(event_role(e.kind))),
                 Span::raw(sanitize(&e.text).into_owned()),
                 Span::styled(by, theme.style(Role::Muted)),
             ])
         })
         .collect();
-    let hint = " i note · c close · ctrl-o open by hand · centinela postmortem writes the draft ";
+    let hint = if area.width >= 100 {
+        " i note · c close · ctrl-o open by hand · centinela postmortem writes the draft "
+    } else {
+        " i note · c close · ctrl-o open by hand "
+    };
     let block = Block::bordered()
         .title(head)
         .title_bottom(Line::styled(hint, theme.style(Role::Muted)))
