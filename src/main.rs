@@ -223,7 +223,13 @@ fn info(paths: &Paths, common: &centinela::cli::Common) -> ExitCode {
     println!("themes dir    {}{}", paths.themes_dir().display(), exists(&paths.themes_dir()));
     println!("state dir     {}", paths.state_dir.display());
     println!("log dir       {}", paths.log_dir().display());
-    println!("audit log     {}{}", paths.audit_file().display(), exists(&paths.audit_file()));
+    let demo = common.demo;
+    let audit = paths.audit_file_for(demo);
+    println!("audit log     {}{}", audit.display(), exists(&audit));
     println!("data dir      {}", paths.data_dir.display());
+    let incidents = paths.incidents_dir_for(demo);
+    println!("incidents     {}{}", incidents.display(), exists(&incidents));
+    let ring = centinela::record::ring_dir(&paths.state_dir);
+    println!("recordings    {}{}", ring.display(), exists(&ring));
     ExitCode::SUCCESS
 }
