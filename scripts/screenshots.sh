@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates screenshots/ from the demo through the normal render path (`centinela snapshot`):
-# an SVG and a plain-text frame of the alerts, health and logs views and every dashboard at 160x48,
+# an SVG and a plain-text frame of the alerts, health, logs and incidents views and every dashboard at 160x48,
 # and the System dashboard, the alerts view and the logs view at 80x24.
 # PNGs too when rsvg-convert is installed.
 set -euo pipefail
@@ -11,7 +11,11 @@ mkdir -p screenshots
 # Let the demo's scripted incident develop (ML latency from 20 s, agente_negocio down at 40 s) by
 # starting the scenario 60 s in the past.
 export CENTINELA_DEMO_OFFSET=60s
-for view in alerts health logs system security business ml performance direct; do
+# A fresh data and state dir: no incident or audit record of an earlier demo run in the pictures.
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+export CENTINELA_DATA_DIR="$scratch/data" CENTINELA_STATE_DIR="$scratch/state"
+for view in alerts health logs incidents system security business ml performance direct; do
   "$bin" snapshot --demo --view "$view" --size 160x48 --format svg > "screenshots/$view.svg"
   "$bin" snapshot --demo --view "$view" --size 160x48 --format text > "screenshots/$view.txt"
 done

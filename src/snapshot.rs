@@ -22,13 +22,14 @@ pub fn show_view(engine: &mut Engine, view: &str) -> Result<(), String> {
         "logs" => {
             engine.handle(crate::action::Intent::LogsView.into());
         }
+        "incidents" => engine.state.page = crate::state::Page::Incidents,
         "silences" => {
             engine.state.page = crate::state::Page::Alerts;
             engine.state.alerts.silences_open = true;
         }
         _ => {
-            engine.state.active =
-                find_view(engine, view).map_err(|e| format!("{e}; or `alerts`, `silences`, `health`, `logs`"))?
+            engine.state.active = find_view(engine, view)
+                .map_err(|e| format!("{e}; or `alerts`, `silences`, `health`, `logs`, `incidents`"))?
         }
     }
     Ok(())

@@ -258,7 +258,8 @@ impl State {
                 let tail = l.tail != logs::TailStatus::Connecting;
                 return l.unavailable.is_some() || (l.lines.at_ms > 0 && volume && tail);
             }
-            Page::Incidents => return true,
+            // The alerting answers open (or extend) the incident on screen.
+            Page::Incidents => return self.alerts.settled(),
             Page::Dashboards => {}
         }
         self.dash().panels.iter().all(|p| p.queries.iter().all(|q| !matches!(q.slot, Slot::Loading)))
