@@ -87,6 +87,9 @@ async fn run_interactive(guard: &mut TerminalGuard, engine: &Engine, job: crate:
     let Ok(runner) = engine.runner.clone() else { return };
     if let Err(e) = guard.suspend() {
         tracing::warn!(error = %e, "cannot suspend the screen");
+        let reason = format!("not run: the screen could not be handed over ({e})");
+        let _ = engine.tx.send(Action::Runbook(crate::action::RunbookEvent::Refused { id: job.id, reason }));
+        return;
     }
     let shown = runner.display(&job.command);
     println!("\ncentinela: running {} on {} (interactive): {shown}\n", job.meta.action, job.meta.target);
@@ -172,6 +175,17 @@ pub async fn run(mut engine: Engine, theme: Theme, keymap: Keymap) -> anyhow::Re
             input.abort();
             let _ = (&mut input).await;
             run_interactive(&mut guard, &engine, job).await;
+            // ctrl-c in the program reached centinela too (one process group): it was meant for the
+            // program, not for the dashboard. Everything else that arrived meanwhile is kept.
+            let mut kept = Vec::new();
+            while let Ok(a) = engine.rx.try_recv() {
+                if !matches!(&a, Action::Shutdown { reason } if reason.contains("SIGINT")) {
+                    kept.push(a);
+                }
+            }
+            for a in kept {
+                let _ = engine.tx.send(a);
+            }
             input = spawn_input(engine.tx.clone());
             engine.state.dirty = true;
         }

@@ -174,25 +174,36 @@ impl Runner {
         command: Command,
         events: UnboundedSender<RunEvent>,
     ) -> Result<RunOutcome, AttemptError> {
+        self.run_attempt_then(meta, policy, command, events, || {}).await
+    }
+
+    /// [`Runner::run_attempt`], calling `on_start` once the guards let it through and its `started`
+    /// record is on disk, just before the run (a refusal never calls it).
+    pub async fn run_attempt_then(
+        &self,
+        meta: AttemptMeta,
+        policy: Policy,
+        command: Command,
+        events: UnboundedSender<RunEvent>,
+        on_start: impl FnOnce(),
+    ) -> Result<RunOutcome, AttemptError> {
         let started = self.entry(Event::Started, &meta, &command);
-        let begun = lock(&self.guards).begin(
-            &meta.action,
-            &meta.target,
-            &meta.environment,
-            &meta.confirmation,
-            &policy,
-            now_ms(),
-        );
+        // One run at a time and the cooldown are per environment and per command: the same restart
+        // reached from two alerts is one target, and a staging run does not hold production back.
+        let key = guard_key(&meta.environment, &self.display(&command));
+        let begun =
+            lock(&self.guards).begin(&meta.action, &key, &meta.environment, &meta.confirmation, &policy, now_ms());
         if let Err(reason) = begun {
             let entry = Entry { event: Event::Refused, outcome: reason.clone(), ..started };
             return Err(AttemptError::Refused { reason, audit: self.append(entry).await.err() });
         }
         // Frees the single-flight slot however this future ends, dropped included.
-        let mut slot = Slot { guards: &self.guards, action: &meta.action, target: &meta.target, ran: false };
+        let mut slot = Slot { guards: &self.guards, action: &meta.action, target: &key, ran: false };
         if let Err(source) = self.append(started.clone()).await {
             return Err(AttemptError::NotRecorded { action: meta.action.clone(), target: meta.target.clone(), source });
         }
         slot.ran = true;
+        on_start();
         let outcome = command.run(events).await;
         drop(slot);
         let (event, output_sha256) = match &outcome.status {
@@ -280,6 +291,12 @@ impl Runner {
             }),
         }
     }
+}
+
+/// What the guards know a run by: `production · docker restart agente_negocio` (also how their
+/// refusals name it).
+pub fn guard_key(environment: &str, command: &str) -> String {
+    format!("{environment} · {}", command.lines().next().unwrap_or_default())
 }
 
 /// A run's single-flight slot; released when dropped.

@@ -152,11 +152,11 @@ pub fn validate(c: &Config) -> Vec<Found> {
             }
         }
 
-        if a.dangerous && a.confirm == Some(Confirm::None) {
+        if a.dangerous && matches!(a.confirm, Some(Confirm::None | Confirm::YesNo)) {
             push(
                 vec![Seg::Key("confirm")],
-                format!("action `{}` is dangerous but asks for no confirmation", a.name),
-                "use confirm = \"yes_no\" or \"type_env\", or remove `confirm` (type_env in production)".into(),
+                format!("action `{}` is dangerous, so the environment's name must be typed to run it", a.name),
+                "use confirm = \"type_env\", or remove `confirm` (dangerous actions always ask for the name)".into(),
             );
         }
 

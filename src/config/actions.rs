@@ -36,7 +36,8 @@ pub struct ActionSpec {
     pub kind: ActionKind,
     /// The whole run (the process group is killed at the limit, or the request abandoned).
     pub timeout: Dur,
-    /// Unset: [`Confirm::TypeEnv`] in production environments, [`Confirm::YesNo`] elsewhere.
+    /// Unset: [`Confirm::TypeEnv`] in production environments and for dangerous actions, [`Confirm::YesNo`]
+    /// elsewhere.
     pub confirm: Option<Confirm>,
     /// Refused in read-only mode.
     pub dangerous: bool,
@@ -252,8 +253,12 @@ pub enum TemplateAt {
 }
 
 impl ActionSpec {
-    /// How a run is confirmed in an environment (production or not).
+    /// How a run is confirmed in an environment (production or not). A dangerous action always asks
+    /// for the environment's name (the guards refuse it otherwise).
     pub fn confirm_for(&self, production: bool) -> Confirm {
+        if self.dangerous {
+            return Confirm::TypeEnv;
+        }
         self.confirm.unwrap_or(if production { Confirm::TypeEnv } else { Confirm::YesNo })
     }
 

@@ -87,8 +87,6 @@ pub async fn attempt(
         let send = |e: RunbookEvent| {
             let _ = tx.send(Action::Runbook(e));
         };
-        // Shown as running at once; a guard's refusal follows within milliseconds if there is one.
-        send(RunbookEvent::Started { id, attempt: meta.attempt.clone(), at_ms: crate::poll::now_ms() });
         // Lines come in batches: whatever arrived while the UI was busy is one action.
         let forward = {
             let tx = tx.clone();
@@ -122,7 +120,11 @@ pub async fn attempt(
             }
         };
         let forwarder = tokio::spawn(forward);
-        let result = runner.run_attempt(meta, policy, command, etx).await;
+        // Started only once the guards let it through and the start is recorded: a refused attempt is
+        // never shown (nor timed in an incident) as started.
+        let attempt = meta.attempt.clone();
+        let announce = || send(RunbookEvent::Started { id, attempt, at_ms: crate::poll::now_ms() });
+        let result = runner.run_attempt_then(meta, policy, command, etx, announce).await;
         // Every output line is forwarded before the end is reported.
         let _ = forwarder.await;
         match result {

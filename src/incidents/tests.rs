@@ -187,3 +187,22 @@ fn incidents_survive_a_restart_and_a_broken_file_is_named() {
     assert_eq!(problems.len(), 1);
     assert!(problems[0].contains("broken.json"), "{problems:?}");
 }
+
+#[test]
+fn closing_by_hand_while_its_alert_fires_does_not_reopen_it_and_ids_stay_unique() {
+    let mut list = Vec::new();
+    let down = labels("ServiceDown", "critical", "a");
+    observe_alerts(&mut list, "prod", &[rep("d", &down, T0)], true, T0, &th());
+    close_by_hand(&mut list, "prod", "ana@ops", T0 + MIN).unwrap();
+    observe_alerts(&mut list, "prod", &[rep("d", &down, T0)], true, T0 + 2 * MIN, &th());
+    assert_eq!(list.len(), 1, "the same firing episode does not open it again");
+    // It fires again later: a new incident, with its own id.
+    observe_alerts(&mut list, "prod", &[], true, T0 + 3 * MIN, &th());
+    observe_alerts(&mut list, "prod", &[rep("d", &down, T0 + 4 * MIN)], true, T0 + 4 * MIN, &th());
+    assert_eq!(list.len(), 2);
+    // The same alert in another environment in the same second: another id.
+    observe_alerts(&mut list, "staging", &[rep("d", &down, T0 + 4 * MIN)], true, T0 + 4 * MIN, &th());
+    assert_eq!(list.len(), 3);
+    let ids: std::collections::HashSet<&str> = list.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids.len(), 3, "{ids:?}");
+}

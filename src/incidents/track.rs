@@ -77,9 +77,15 @@ pub fn observe_alerts(
     let mut changed = Vec::new();
     // Open one for the earliest qualifying alert when none is open.
     if open_of(list, env).is_none() {
+        // An alert still firing in the episode an incident was closed on (by hand, or after a lost
+        // answer) does not open it again.
+        let last_closed = list.iter().rev().find(|i| i.environment == env);
+        let closed_on = |r: &Reported| {
+            last_closed.is_some_and(|i| i.alerts.contains_key(&r.key) && i.closed_ms.is_some_and(|c| r.starts_ms <= c))
+        };
         let first = reported
             .iter()
-            .filter(|r| !threshold.ignored(r.labels))
+            .filter(|r| !threshold.ignored(r.labels) && !closed_on(r))
             .filter(|r| r.ended_ms.is_none() && threshold.opens(r.labels))
             .min_by_key(|r| (r.starts_ms, r.key.clone()));
         if let Some(r) = first {
@@ -87,7 +93,7 @@ pub fn observe_alerts(
             let on = ["service", "job", "instance"].iter().find_map(|k| r.labels.get(*k)).map_or("", String::as_str);
             let opened = r.starts_ms.min(now_ms);
             let mut inc = Incident {
-                id: make_id(opened, &[name, on]),
+                id: unique_id(list, make_id(opened, &[name, on])),
                 environment: env.to_string(),
                 title: alert_words(r.labels),
                 severity: severity(r.labels).to_string(),
@@ -196,12 +202,21 @@ pub fn observe_silences(
     recorded: &mut std::collections::HashSet<String>,
     now_ms: i64,
 ) -> Vec<String> {
-    let Some(inc) = open_of(list, env) else { return Vec::new() };
+    let Some(inc) = incident_at(list, env, now_ms) else { return Vec::new() };
     let mut touched = false;
+    // After a restart `recorded` is empty: an event already in the timeline is not written twice.
+    let push = |inc: &mut Incident, e: Event| {
+        if inc.events.iter().any(|x| x.kind == e.kind && x.at_ms == e.at_ms && x.text == e.text) {
+            return false;
+        }
+        inc.push(e);
+        true
+    };
     for s in silences {
         let ms: Vec<_> =
             s.matchers.iter().cloned().filter_map(|m| crate::alerts::filter::Compiled::new(m).ok()).collect();
-        let mutes = inc.alerts.values().any(|a| ms.iter().all(|m| m.matches(&a.labels)));
+        // A silence none of whose matchers compile mutes nothing here.
+        let mutes = !ms.is_empty() && inc.alerts.values().any(|a| ms.iter().all(|m| m.matches(&a.labels)));
         if !mutes {
             continue;
         }
@@ -210,21 +225,15 @@ pub fn observe_silences(
             let ack = s.comment.to_ascii_lowercase().starts_with("acknowledged");
             let kind = if ack { EventKind::Acknowledged } else { EventKind::Silenced };
             let text = format!("{matchers} until {}: {}", hhmm(s.ends_at_ms), s.comment);
-            inc.push(Event { at_ms: s.starts_at_ms.min(now_ms), kind, text, by: s.created_by.clone() });
-            touched = true;
+            touched |= push(inc, Event { at_ms: s.starts_at_ms.min(now_ms), kind, text, by: s.created_by.clone() });
         }
         if s.state == SilenceState::Expired
             && s.ends_at_ms >= inc.opened_ms
             && recorded.insert(format!("{}:expired", s.id))
         {
             let text = matchers;
-            inc.push(Event {
-                at_ms: s.ends_at_ms.min(now_ms),
-                kind: EventKind::SilenceExpired,
-                text,
-                by: String::new(),
-            });
-            touched = true;
+            let e = Event { at_ms: s.ends_at_ms.min(now_ms), kind: EventKind::SilenceExpired, text, by: String::new() };
+            touched |= push(inc, e);
         }
     }
     if touched {
@@ -238,11 +247,33 @@ fn hhmm(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms).map_or_else(String::new, |t| t.format("%H:%M UTC").to_string())
 }
 
-/// Write one event into the open incident of `env`, if there is one. Returns its id.
+/// How long after an incident closed an event still belongs to it (an action's end, a silence poll
+/// answering after the alerts poll that closed it).
+pub const LATE_MS: i64 = 5 * 60_000;
+
+/// The incident of `env` an event at `at_ms` belongs to: the open one, else the latest whose time
+/// (plus [`LATE_MS`]) holds it.
+pub fn incident_at<'a>(list: &'a mut [Incident], env: &str, at_ms: i64) -> Option<&'a mut Incident> {
+    let i = list.iter().rposition(|i| {
+        i.environment == env
+            && (i.is_open() || i.closed_ms.is_some_and(|c| at_ms >= i.opened_ms && at_ms <= c + LATE_MS))
+    })?;
+    list.get_mut(i)
+}
+
+/// Write one event into the incident of `env` it belongs to, if any. Returns its id.
 pub fn record(list: &mut [Incident], env: &str, event: Event) -> Option<String> {
-    let inc = open_of(list, env)?;
+    let inc = incident_at(list, env, event.at_ms)?;
     inc.push(event);
     Some(inc.id.clone())
+}
+
+/// `id`, or `id-2`, `id-3`… when an incident (another environment's, the same second) has it.
+fn unique_id(list: &[Incident], id: String) -> String {
+    if !list.iter().any(|i| i.id == id) {
+        return id;
+    }
+    (2..).map(|n| format!("{id}-{n}")).find(|c| !list.iter().any(|i| &i.id == c)).unwrap_or(id)
 }
 
 /// Open an incident by hand (when none is open in `env`).
@@ -251,7 +282,7 @@ pub fn open_by_hand(list: &mut Vec<Incident>, env: &str, title: &str, by: &str, 
         return Err(format!("incident {} is already open", open.id));
     }
     let mut inc = Incident {
-        id: make_id(now_ms, &["manual"]),
+        id: unique_id(list, make_id(now_ms, &["manual"])),
         environment: env.to_string(),
         title: title.to_string(),
         severity: String::new(),

@@ -44,14 +44,30 @@ fn place(state: &State) -> Place<'_> {
 /// run, or (with `dry_run`) only show it.
 pub fn invoke(state: &mut State, index: usize, dry_run: bool) -> Vec<Effect> {
     state.dirty = true;
-    state.actions.menu = None;
+    // From the menu: what it was opened on, and its dry-run mode, whatever the selection is now.
+    let menu = state.actions.menu.take();
+    let dry_run = dry_run || menu.as_ref().is_some_and(|m| m.dry_run);
     let Some(spec) = state.actions.specs.get(index).cloned() else { return Vec::new() };
     if let Some(why) = &state.actions.unavailable {
         let text = format!("{} not run: {why}", spec.name);
         set_status(state, text, true);
         return Vec::new();
     }
-    let subject = if spec.scope == Scope::Global { Subject::Global } else { subject(state) };
+    let from_menu = menu.is_some();
+    let subject = match (&spec.scope, menu) {
+        (Scope::Global, _) => Subject::Global,
+        (_, Some(m)) => m.subject,
+        (_, None) => subject(state),
+    };
+    // The alert the menu was opened on may have resolved meanwhile.
+    if let (true, Subject::Alert(a)) = (from_menu, &subject) {
+        let shown = state.alerts.view.alerts.iter().any(|x| x.alert.fingerprint == a.fingerprint);
+        if !shown {
+            let text = format!("{} not run: {} is no longer firing", spec.name, subject.describe(&state.env_name));
+            set_status(state, text, true);
+            return Vec::new();
+        }
+    }
     if !subject.offers(&spec) {
         let what = match &spec.scope {
             Scope::Alert(s) if s.text.is_empty() => "an alert".to_string(),
@@ -93,10 +109,12 @@ fn early_refusal(state: &State, p: &Prepared) -> Option<String> {
     if p.interactive && !state.actions.terminal {
         return Some(format!("{} is interactive and needs a terminal to hand over; run it from the TUI", p.name));
     }
+    // The same command in the same environment, from whichever alert it was started.
+    let first = |shown: &str| shown.lines().next().unwrap_or_default().to_string();
     state
         .actions
         .running()
-        .find(|r| r.name == p.name && r.target == p.target)
+        .find(|r| r.name == p.name && r.environment == state.env_name && first(&r.shown) == first(&p.shown))
         .map(|r| format!("{} on {} is already running (single flight)", r.name, r.target))
 }
 
@@ -333,6 +351,12 @@ pub fn apply(state: &mut State, event: RunbookEvent) -> Vec<Effect> {
                     Some(Verification { watch, within_ms: v.within.0.as_millis() as i64, verdict: Verdict::Watching })
                 });
             }
+            // It ended after a switch to another environment: nobody can watch it recover from here.
+            let switched_away = r.environment != state.env_name;
+            if let (true, Some(v)) = (switched_away, &mut r.verification) {
+                v.verdict =
+                    Verdict::Unknown(format!("not checked: switched away from {} before it ended", r.environment));
+            }
             let text = format!("{} on {}: {summary} after {}", r.name, r.target, took(duration_ms));
             let text = match audit_error {
                 Some(e) => format!("{text}; the audit trail could not record the end: {e}"),
@@ -345,6 +369,20 @@ pub fn apply(state: &mut State, event: RunbookEvent) -> Vec<Effect> {
                 (r.environment.clone(), format!("{} on {}: {summary} after {}", r.name, r.target, took(duration_ms)));
             let by = super::incidents::who(state);
             let mut out = super::incidents::record_in(state, &env, at_ms, kind, text, by);
+            let origin = state.actions.origin.clone();
+            let r = state.actions.run_mut(id).expect("found above");
+            if let Some(Verification { verdict: Verdict::Unknown(why), .. }) = &r.verification {
+                let meta = crate::actions::attempt::AttemptMeta {
+                    attempt: r.attempt.clone(),
+                    action: r.name.clone(),
+                    target: r.target.clone(),
+                    environment: r.environment.clone(),
+                    confirmation: r.confirmation.clone(),
+                    alert_fingerprint: r.alert_fingerprint.clone(),
+                    origin,
+                };
+                out.push(Effect::AuditAction { meta, command: None, event: Event::Verified, outcome: why.clone() });
+            }
             out.extend(verify_all(state));
             return out;
         }

@@ -24,7 +24,9 @@ pub fn after_alerts(state: &mut State) -> Vec<Effect> {
     // Alertmanager's view when any instance answers, else Prometheus's firing alerts.
     let am_live = a.ams.iter().any(|m| m.alerts.live().is_some());
     let (reported, complete): (Vec<Reported>, bool) = if am_live {
-        let complete = a.ams.iter().all(|m| m.alerts.answered && m.alerts.error.is_none());
+        // Every instance still counted (not down) answered this round: a missing alert resolved. One
+        // instance of an HA pair being down does not keep the incident open forever.
+        let complete = a.ams.iter().filter(|m| !m.alerts.down()).all(|m| m.alerts.answered && m.alerts.error.is_none());
         let list = a
             .all_alerts()
             .into_iter()
@@ -136,6 +138,8 @@ pub fn who(state: &State) -> String {
 
 /// The environment changed: both incidents (the one left and the one arrived at) note it.
 pub fn env_switched(state: &mut State, from: &str, to: &str, at_ms: i64) -> Vec<Effect> {
+    // The new environment's targets start from what they answer, not from the old one's levels.
+    state.incidents.health_levels.clear();
     let by = who(state);
     let text = format!("{from} → {to}");
     let mut out = record_in(state, from, at_ms, EventKind::EnvironmentSwitched, text.clone(), by.clone());

@@ -347,3 +347,39 @@ fn switching_environments_drops_what_was_prepared_there_and_stops_verifying_it()
     s.now_ms = T0 + 5_000;
     assert!(audits(&update(&mut s, Action::Tick { now_ms: T0 + 5_000 })).is_empty());
 }
+
+#[test]
+fn in_the_dry_run_menu_an_actions_own_key_only_shows_it() {
+    let mut s = state(false);
+    firing(&mut s, vec![alert("fp1", "agente_negocio")]);
+    update(&mut s, Intent::DryRun.into());
+    let eff = update(&mut s, Action::RunAction { index: 0 });
+    assert!(s.actions.confirm.is_none(), "no confirmation: nothing is to run");
+    assert!(run_effect(&eff).is_none());
+    assert_eq!(audits(&eff)[0].0, crate::actions::audit::Event::DryRun);
+}
+
+#[test]
+fn the_same_command_from_two_alerts_is_one_run_at_a_time() {
+    let mut s = state(false);
+    let mut other = alert("fp2", "agente_negocio");
+    other.labels.insert("alertname".into(), "ServiceDown".into());
+    other.labels.insert("instance".into(), "b".into());
+    firing(&mut s, vec![alert("fp1", "agente_negocio"), other]);
+    update(&mut s, Action::RunAction { index: 0 });
+    assert!(run_effect(&update(&mut s, Intent::Confirm.into())).is_some());
+    update(&mut s, Intent::SelectNext.into());
+    assert_eq!(s.alerts.selected_alert().unwrap().alert.fingerprint, "fp2");
+    let eff = update(&mut s, Action::RunAction { index: 0 });
+    assert!(audits(&eff)[0].1.contains("already running"), "{:?}", audits(&eff));
+}
+
+#[test]
+fn a_dangerous_action_asks_for_the_name_outside_production_too() {
+    let c = load_str("t.toml", &CFG.replace("confirm = \"yes_no\"", "dangerous = true")).unwrap();
+    let mut s = State::new(&c, "prod", false, T0);
+    s.page = Page::Alerts;
+    update(&mut s, Action::RunAction { index: 1 });
+    let p = s.actions.confirm.as_ref().expect("it asks");
+    assert_eq!(p.prepared.confirm, crate::config::Confirm::TypeEnv);
+}
