@@ -136,7 +136,7 @@ intents! {
     ToggleRaw = "toggle_raw",
     /// The runbook actions offered on the selection (an alert, a health target) or everywhere.
     ActionsMenu = "actions_menu",
-    /// In the actions menu: show the chosen action's exact command or request without running it.
+    /// Dry run: pick an action, see its exact command or request; nothing runs.
     DryRun = "dry_run",
     /// Show or hide the output of the last runbook actions.
     ActionOutput = "action_output",

@@ -74,8 +74,10 @@ pub fn render(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
         let ctx = state.key_context();
         // Replaying, the playback keys come first: they win over the view's.
         let mut rows = if state.replay.is_some() { help::replay_rows(keymap) } else { Vec::new() };
-        rows.extend(help::rows(keymap, ctx));
+        // The configured runbook actions before the keymap's: on a small screen they must not be the
+        // rows cut off.
         rows.extend(help::action_rows(&state.actions.specs, &state.env_name, ctx));
+        rows.extend(help::rows(keymap, ctx));
         help::draw(f, below_header, theme, rows);
     }
 }
