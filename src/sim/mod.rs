@@ -220,7 +220,9 @@ mod tests {
         let negocio = r#"{service="agente_negocio", stream="stdout"}"#;
         let before = loki_lines(&demo, negocio, t0 + 30.0, Some(t0 + 40.0)).await;
         let text: Vec<&str> = before.iter().map(|(_, l)| l.as_str()).collect();
-        assert!(text.iter().any(|l| l.contains("pool exhausted") || l.contains("unhandled exception")), "{text:#?}");
+        // Errors before the silence (which ones in a 10 s window is up to the generator's draw: the
+        // pool-exhaustion lines are likely, not certain, so any error line counts).
+        assert!(text.iter().any(|l| l.contains(r#""level":"ERROR""#)), "{text:#?}");
         assert!(text.last().unwrap().contains("connection refused: shutting down"), "the crash comes last");
         assert!(loki_lines(&demo, negocio, t0 + 40.0, None).await.is_empty(), "silent while down");
         let slow = r#"{service="ml_service", level="warn"} |= "slow request""#;
