@@ -112,6 +112,25 @@ impl RunOutcome {
         RunOutcome { status, success, summary, duration: start.elapsed(), output_sha256, output_dropped_bytes }
     }
 
+    /// How a program that ran ended: its exit code or signal (`left` adds a note, e.g. stragglers).
+    fn ended(status: io::Result<ExitStatus>, program: &str, left: &str, start: Instant, out: &Collector) -> RunOutcome {
+        match status {
+            Ok(s) => {
+                let (exit_code, signal) = (s.code(), exit_signal(&s));
+                let summary = match (exit_code, signal) {
+                    (Some(code), _) => format!("exit {code}{left}"),
+                    (None, Some(sig)) => format!("killed by signal {sig}{left}"),
+                    (None, None) => format!("ended without an exit code{left}"),
+                };
+                RunOutcome::new(RunStatus::Finished { exit_code, signal }, exit_code == Some(0), summary, start, out)
+            }
+            Err(e) => {
+                let summary = format!("cannot tell how `{program}` ended: {e}");
+                RunOutcome::new(RunStatus::Finished { exit_code: None, signal: None }, false, summary, start, out)
+            }
+        }
+    }
+
     fn failed(message: String, start: Instant, out: &Collector) -> RunOutcome {
         RunOutcome::new(RunStatus::FailedToStart(message.clone()), false, message, start, out)
     }
@@ -122,29 +141,16 @@ impl RunOutcome {
 pub async fn run_exec(cmd: ExecCommand, events: UnboundedSender<RunEvent>) -> RunOutcome {
     let start = Instant::now();
     let mut out = Collector::new(events);
-    let Some(program) = cmd.argv.first().filter(|p| !p.is_empty()) else {
-        return RunOutcome::failed("the action's argv is empty; nothing to run".into(), start, &out);
+    let (program, mut command) = match command(&cmd) {
+        Ok(c) => c,
+        Err(message) => return RunOutcome::failed(message, start, &out),
     };
-    if let Some(dir) = cmd.cwd.as_deref().filter(|d| !d.is_dir()) {
-        let message = format!("the working directory {} does not exist or is not a directory", dir.display());
-        return RunOutcome::failed(message, start, &out);
-    }
-    let mut command = tokio::process::Command::new(program);
-    command
-        .args(&cmd.argv[1..])
-        .envs(cmd.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    if let Some(dir) = &cmd.cwd {
-        command.current_dir(dir);
-    }
+    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     #[cfg(unix)]
     command.process_group(0);
     let mut child = match command.spawn() {
         Ok(child) => child,
-        Err(e) => return RunOutcome::failed(spawn_error(program, cmd.cwd.as_deref(), &e), start, &out),
+        Err(e) => return RunOutcome::failed(spawn_error(&program, cmd.cwd.as_deref(), &e), start, &out),
     };
     // Declared after `child`, so dropped before it: the group is killed while the leader is not yet
     // reaped, and its id cannot have been reused.
@@ -193,21 +199,26 @@ pub async fn run_exec(cmd: ExecCommand, events: UnboundedSender<RunEvent>) -> Ru
         return RunOutcome::new(RunStatus::TimedOut, false, summary, start, &out);
     }
     match status {
-        Some(Ok(s)) => {
-            let (exit_code, signal) = (s.code(), exit_signal(&s));
-            let summary = match (exit_code, signal) {
-                (Some(code), _) => format!("exit {code}{left}"),
-                (None, Some(sig)) => format!("killed by signal {sig}{left}"),
-                (None, None) => format!("ended without an exit code{left}"),
-            };
-            RunOutcome::new(RunStatus::Finished { exit_code, signal }, exit_code == Some(0), summary, start, &out)
-        }
-        Some(Err(e)) => {
-            let summary = format!("cannot tell how `{program}` ended: {e}");
-            RunOutcome::new(RunStatus::Finished { exit_code: None, signal: None }, false, summary, start, &out)
-        }
+        Some(s) => RunOutcome::ended(s, &program, left, start, &out),
         None => unreachable!("the status is set on every path out of the loop above"),
     }
+}
+
+/// The program of `cmd`, set up with its arguments, environment and directory (stdio and process
+/// group are the caller's), or why it cannot run.
+fn command(cmd: &ExecCommand) -> Result<(String, tokio::process::Command), String> {
+    let Some(program) = cmd.argv.first().filter(|p| !p.is_empty()) else {
+        return Err("the action's argv is empty; nothing to run".into());
+    };
+    if let Some(dir) = cmd.cwd.as_deref().filter(|d| !d.is_dir()) {
+        return Err(format!("the working directory {} does not exist or is not a directory", dir.display()));
+    }
+    let mut command = tokio::process::Command::new(program);
+    command.args(&cmd.argv[1..]).envs(cmd.env.iter().map(|(k, v)| (k, v))).kill_on_drop(true);
+    if let Some(dir) = &cmd.cwd {
+        command.current_dir(dir);
+    }
+    Ok((program.clone(), command))
 }
 
 #[cfg(unix)]

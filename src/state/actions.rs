@@ -174,6 +174,19 @@ impl Run {
         matches!(self.phase, Phase::Queued | Phase::Running)
     }
 
+    /// How the audit trail names this attempt (a later record about it, e.g. its verification).
+    pub fn audit_meta(&self, origin: &Origin) -> crate::actions::attempt::AttemptMeta {
+        crate::actions::attempt::AttemptMeta {
+            attempt: self.attempt.clone(),
+            action: self.name.clone(),
+            target: self.target.clone(),
+            environment: self.environment.clone(),
+            confirmation: self.confirmation.clone(),
+            alert_fingerprint: self.alert_fingerprint.clone(),
+            origin: origin.clone(),
+        }
+    }
+
     pub fn push_line(&mut self, line: OutputLine) {
         if self.lines.len() >= MAX_LINES {
             self.lines.pop_front();

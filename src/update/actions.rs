@@ -372,15 +372,7 @@ pub fn apply(state: &mut State, event: RunbookEvent) -> Vec<Effect> {
             let origin = state.actions.origin.clone();
             let r = state.actions.run_mut(id).expect("found above");
             if let Some(Verification { verdict: Verdict::Unknown(why), .. }) = &r.verification {
-                let meta = crate::actions::attempt::AttemptMeta {
-                    attempt: r.attempt.clone(),
-                    action: r.name.clone(),
-                    target: r.target.clone(),
-                    environment: r.environment.clone(),
-                    confirmation: r.confirmation.clone(),
-                    alert_fingerprint: r.alert_fingerprint.clone(),
-                    origin,
-                };
+                let meta = r.audit_meta(&origin);
                 out.push(Effect::AuditAction { meta, command: None, event: Event::Verified, outcome: why.clone() });
             }
             out.extend(verify_all(state));
@@ -428,15 +420,7 @@ pub fn verify_all(state: &mut State) -> Vec<Effect> {
         if let Some(v) = &mut r.verification {
             v.verdict = verdict;
         }
-        let meta = crate::actions::attempt::AttemptMeta {
-            attempt: r.attempt.clone(),
-            action: r.name.clone(),
-            target: r.target.clone(),
-            environment: state.env_name.clone(),
-            confirmation: r.confirmation.clone(),
-            alert_fingerprint: r.alert_fingerprint.clone(),
-            origin: state.actions.origin.clone(),
-        };
+        let meta = r.audit_meta(&state.actions.origin);
         messages.push((format!("{} on {}: {what} {words}", r.name, r.target), !ok));
         let kind = if ok { EventKind::Verified } else { EventKind::NotVerified };
         timeline.push((r.environment.clone(), kind, format!("{} on {}: {what} {words}", r.name, r.target)));
@@ -497,15 +481,7 @@ pub fn env_switched(state: &mut State, from: &str) -> Vec<Effect> {
         }
         let why = format!("not checked: switched away from {from} before it recovered");
         v.verdict = Verdict::Unknown(why.clone());
-        let meta = crate::actions::attempt::AttemptMeta {
-            attempt: r.attempt.clone(),
-            action: r.name.clone(),
-            target: r.target.clone(),
-            environment: from.to_string(),
-            confirmation: r.confirmation.clone(),
-            alert_fingerprint: r.alert_fingerprint.clone(),
-            origin: state.actions.origin.clone(),
-        };
+        let meta = r.audit_meta(&state.actions.origin);
         out.push(Effect::AuditAction { meta, command: None, event: Event::Verified, outcome: why });
     }
     out

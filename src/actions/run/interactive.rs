@@ -6,7 +6,7 @@
 //! recorded hash is that of no output.
 
 use super::output::Collector;
-use super::{exit_signal, spawn_error, ExecCommand, RunEvent, RunOutcome, RunStatus, GRACE};
+use super::{spawn_error, ExecCommand, RunEvent, RunOutcome, RunStatus, GRACE};
 use std::process::Stdio;
 use std::time::Instant;
 use tokio::sync::mpsc::UnboundedSender;
@@ -16,27 +16,14 @@ use tokio::sync::mpsc::UnboundedSender;
 pub async fn run_interactive(cmd: ExecCommand, events: UnboundedSender<RunEvent>) -> RunOutcome {
     let start = Instant::now();
     let out = Collector::new(events);
-    let Some(program) = cmd.argv.first().filter(|p| !p.is_empty()) else {
-        return RunOutcome::failed("the action's argv is empty; nothing to run".into(), start, &out);
+    let (program, mut command) = match super::command(&cmd) {
+        Ok(c) => c,
+        Err(message) => return RunOutcome::failed(message, start, &out),
     };
-    if let Some(dir) = cmd.cwd.as_deref().filter(|d| !d.is_dir()) {
-        let message = format!("the working directory {} does not exist or is not a directory", dir.display());
-        return RunOutcome::failed(message, start, &out);
-    }
-    let mut command = tokio::process::Command::new(program);
-    command
-        .args(&cmd.argv[1..])
-        .envs(cmd.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::inherit())
-        .stdout(Stdio::inherit())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true);
-    if let Some(dir) = &cmd.cwd {
-        command.current_dir(dir);
-    }
+    command.stdin(Stdio::inherit()).stdout(Stdio::inherit()).stderr(Stdio::inherit());
     let mut child = match command.spawn() {
         Ok(child) => child,
-        Err(e) => return RunOutcome::failed(spawn_error(program, cmd.cwd.as_deref(), &e), start, &out),
+        Err(e) => return RunOutcome::failed(spawn_error(&program, cmd.cwd.as_deref(), &e), start, &out),
     };
     let status = match tokio::time::timeout(cmd.timeout, child.wait()).await {
         Ok(s) => s,
@@ -51,21 +38,7 @@ pub async fn run_interactive(cmd: ExecCommand, events: UnboundedSender<RunEvent>
             return RunOutcome::new(RunStatus::TimedOut, false, summary, start, &out);
         }
     };
-    match status {
-        Ok(s) => {
-            let (exit_code, signal) = (s.code(), exit_signal(&s));
-            let summary = match (exit_code, signal) {
-                (Some(code), _) => format!("exit {code}"),
-                (None, Some(sig)) => format!("killed by signal {sig}"),
-                (None, None) => "ended without an exit code".to_string(),
-            };
-            RunOutcome::new(RunStatus::Finished { exit_code, signal }, exit_code == Some(0), summary, start, &out)
-        }
-        Err(e) => {
-            let summary = format!("cannot tell how `{program}` ended: {e}");
-            RunOutcome::new(RunStatus::Finished { exit_code: None, signal: None }, false, summary, start, &out)
-        }
-    }
+    RunOutcome::ended(status, &program, "", start, &out)
 }
 
 #[cfg(unix)]
