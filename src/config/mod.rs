@@ -15,6 +15,7 @@ mod logs;
 mod recording;
 pub mod secrets;
 mod validate;
+mod variables;
 
 #[cfg(test)]
 mod actions_tests;
@@ -26,6 +27,7 @@ pub use health::{HealthMap, HealthTarget};
 pub use incidents::IncidentsSettings;
 pub use logs::{LogPivot, LogsSettings};
 pub use recording::{RecordingSettings, MAX_RING_HOURS};
+pub use variables::{Variable, VariableKind};
 
 pub use load::{check_files, load_file, load_str, Problem};
 
@@ -325,6 +327,9 @@ pub struct Dashboard {
     pub refresh: Option<Dur>,
     /// Overrides `settings.time_range` for this dashboard.
     pub time_range: Option<Dur>,
+    /// Variables (Grafana templating) substituted into the queries; `v` picks their values.
+    #[serde(default, rename = "variable", skip_serializing_if = "Vec::is_empty")]
+    pub variables: Vec<Variable>,
     #[serde(default, rename = "panel")]
     pub panels: Vec<Panel>,
 }
