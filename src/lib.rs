@@ -36,6 +36,7 @@ pub mod thresholds;
 pub mod ui;
 pub mod units;
 pub mod update;
+pub mod variables;
 
 /// The embedded demo (implemented in [`sim`]).
 pub use sim as demo;
