@@ -150,6 +150,10 @@ intents! {
     OpenIncident = "open_incident",
     /// Close the open incident by hand (it closes on its own when its alerts resolve).
     CloseIncident = "close_incident",
+    /// Pick the values of the dashboard's variables (its `$job`, `$instance`…).
+    Variables = "variables",
+    /// Tick or untick the choice under the cursor (several values of one variable).
+    ToggleMark = "toggle_mark",
     /// Replay: pause or resume the playback.
     ReplayPause = "replay_pause",
     /// Replay: pause, then play up to the next recorded data action.
@@ -447,6 +451,17 @@ pub enum Action {
     RunAction { index: usize },
     /// A runbook action's run moved.
     Runbook(RunbookEvent),
+    /// A dashboard variable's choices arrived (or could not be had).
+    Variable(VariableResult),
+}
+
+/// The answer to a `query` variable's question: the raw texts, before the variable's regex.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VariableResult {
+    pub dashboard: usize,
+    pub var: usize,
+    pub generation: u64,
+    pub outcome: Result<Vec<String>, FetchError>,
 }
 
 impl From<Intent> for Action {

@@ -30,6 +30,15 @@ pub enum SilenceOp {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Fetch(FetchRequest),
+    /// Ask Prometheus for a dashboard variable's choices; answered by `Action::Variable`.
+    FetchVariable {
+        dashboard: usize,
+        var: usize,
+        generation: u64,
+        query: crate::variables::VarQuery,
+        /// Evaluation time (unix seconds) for `query_result`.
+        time: f64,
+    },
     /// Poll one alerting feed.
     FetchAlerts {
         feed: AlertFeed,

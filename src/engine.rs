@@ -111,6 +111,9 @@ impl Engine {
         for effect in update(&mut self.state, action) {
             match effect {
                 Effect::Fetch(req) => self.fetcher.submit(req),
+                Effect::FetchVariable { dashboard, var, generation, query, time } => {
+                    self.fetcher.submit_job(Job::Variable { dashboard, var, generation, query, time })
+                }
                 Effect::FetchAlerts { feed, generation } => self.fetcher.submit_job(Job::Feed { feed, generation }),
                 Effect::WriteSilence { id, what, op } => self.fetcher.submit_job(Job::Write { id, what, op }),
                 Effect::CheckHealth { target, generation, cert } => {
@@ -205,6 +208,7 @@ fn task_key(action: &Action) -> Option<TaskKey> {
         Action::Write(w) => TaskKey::Write(w.id),
         Action::Health(r) => TaskKey::Health(r.target),
         Action::Logs(r) => TaskKey::Logs(r.purpose),
+        Action::Variable(r) => TaskKey::Variable(r.dashboard, r.var),
         _ => return None,
     })
 }

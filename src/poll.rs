@@ -37,6 +37,8 @@ pub enum TaskKey {
     Write(u64),
     Health(usize),
     Logs(LogsPurpose),
+    /// A dashboard variable's choices (dashboard, variable).
+    Variable(usize, usize),
 }
 
 /// One unit of work.
@@ -47,6 +49,7 @@ pub enum Job {
     Write { id: u64, what: String, op: SilenceOp },
     Health { target: usize, generation: u64, cert: bool },
     Logs { purpose: LogsPurpose, generation: u64, query: RangeQuery },
+    Variable { dashboard: usize, var: usize, generation: u64, query: crate::variables::VarQuery, time: f64 },
 }
 
 impl Job {
@@ -57,6 +60,7 @@ impl Job {
             Job::Write { id, .. } => TaskKey::Write(*id),
             Job::Health { target, .. } => TaskKey::Health(*target),
             Job::Logs { purpose, .. } => TaskKey::Logs(*purpose),
+            Job::Variable { dashboard, var, .. } => TaskKey::Variable(*dashboard, *var),
         }
     }
 }
@@ -269,6 +273,25 @@ impl Fetcher {
                     }
                     let r = QueryResult { key: req.key, generation: req.generation, at_ms: now_ms(), outcome };
                     let _ = tx.send(Action::Query(r));
+                });
+            }
+            Job::Variable { dashboard, var, generation, query, time } => {
+                let client = self.client.clone();
+                let limit = self.limit.clone();
+                self.tasks.spawn(async move {
+                    let outcome = match client {
+                        Err(why) => Err(setup_error(&why)),
+                        Ok(client) => {
+                            let _permit = limit.acquire_owned().await;
+                            client.variable_choices(&query, time).await
+                        }
+                    };
+                    let _ = tx.send(Action::Variable(crate::action::VariableResult {
+                        dashboard,
+                        var,
+                        generation,
+                        outcome,
+                    }));
                 });
             }
             Job::Feed { feed, generation } => {

@@ -12,6 +12,7 @@ use crate::action::{Action, Intent, QueryKey, QueryResult};
 use crate::effect::{Effect, FetchRequest};
 use crate::sources::prometheus::range_params;
 use crate::state::{Page, Slot, State, StatusMsg};
+use crate::variables::{expand, Macros};
 
 pub mod actions;
 mod alerts;
@@ -20,6 +21,7 @@ mod health;
 pub use envs::from_before_switch;
 pub mod incidents;
 mod logs;
+mod vars;
 use crate::ui::layout;
 use ratatui::layout::Rect;
 
@@ -97,6 +99,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Intent { intent } => on_intent(state, intent),
         Action::RunAction { index } => actions::invoke(state, index, false),
         Action::Runbook(event) => actions::apply(state, event),
+        Action::Variable(r) => vars::apply(state, r),
     }
 }
 
@@ -111,7 +114,7 @@ fn schedule_all(state: &mut State) -> Vec<Effect> {
 
 /// Whether a text field has the keyboard (keys are then text edits, not bindings).
 pub fn text_focus(state: &State) -> bool {
-    if state.envs.picker.is_some() {
+    if state.envs.picker.is_some() || state.var_picker.is_some() {
         return false;
     }
     actions::text_focus(state) || incidents::text_focus(state) || alerts::text_focus(state) || logs::text_focus(state)
@@ -132,6 +135,9 @@ fn on_intent_inner(state: &mut State, intent: Intent) -> Vec<Effect> {
         return effects;
     }
     if let Some(effects) = envs::on_intent(state, intent) {
+        return effects;
+    }
+    if let Some(effects) = vars::on_intent(state, intent) {
         return effects;
     }
     if let Some(effects) = incidents::on_intent(state, intent) {
@@ -246,6 +252,7 @@ fn on_intent_inner(state: &mut State, intent: Intent) -> Vec<Effect> {
             schedule(state)
         }
         Intent::Refresh => {
+            vars::refresh(state);
             refetch_visible(state);
             set_status(state, "refreshing".into(), false);
             schedule(state)
@@ -277,8 +284,9 @@ fn refetch_visible(state: &mut State) {
     }
 }
 
+/// The dashboard panels' area (below the variable strip, when there is one).
 pub fn body(state: &State) -> Rect {
-    layout::screen(Rect::new(0, 0, state.width, state.height)).body
+    crate::ui::vars::grid_area(state, layout::screen(Rect::new(0, 0, state.width, state.height)).body)
 }
 
 /// Issue fetches for the visible queries that are due and have nothing in flight.
@@ -286,6 +294,7 @@ pub fn schedule(state: &mut State) -> Vec<Effect> {
     if state.page != Page::Dashboards {
         return Vec::new();
     }
+    let mut out = vars::schedule(state);
     let di = state.active;
     let range = state.range();
     let now_s = state.now_ms.div_euclid(1000);
@@ -293,8 +302,8 @@ pub fn schedule(state: &mut State) -> Vec<Effect> {
     let full_width = state.width;
     let fullscreen = state.fullscreen;
     let focus = state.dash().focus;
-    let mut out = Vec::new();
     let d = &mut state.dashboards[di];
+    let bindings = d.vars.bindings();
     for (pi, (panel, spec)) in d.panels.iter_mut().zip(&d.spec.panels).enumerate() {
         let width = if fullscreen && pi == focus { full_width } else { rects.get(pi).map(|r| r.width).unwrap_or(80) };
         let chart_cells = chart_cells(width);
@@ -306,18 +315,30 @@ pub fn schedule(state: &mut State) -> Vec<Effect> {
             if spec.queries[ti].scrape.is_some() {
                 continue;
             }
+            let raw = &spec.queries[ti].expr;
+            // A query using a variable that stands for nothing yet waits (and says why once it is known).
+            if let Some((name, why)) = d.vars.waiting_for(raw) {
+                if why.is_some() {
+                    q.slot =
+                        Slot::Failed { error: vars::waiting_error(&name, why), at_ms: state.now_ms, last_good: None };
+                    q.next_due_ms = state.now_ms + d.refresh.as_millis() as i64;
+                }
+                continue;
+            }
             let generation = state.next_generation;
             state.next_generation += 1;
             q.in_flight = Some(generation);
             q.issued = generation;
             let key = QueryKey { dashboard: di, panel: pi, target: ti };
             let logs = spec.kind == crate::config::PanelKind::Logs;
-            let range = (spec.kind.needs_range() || logs).then(|| range_params(now_s, range, chart_cells, MIN_STEP_S));
+            let params = range_params(now_s, range, chart_cells, MIN_STEP_S);
+            let macros = Macros { interval_s: params.step as f64, range_s: range.as_secs_f64(), scrape_s: 15.0 };
+            let range = (spec.kind.needs_range() || logs).then_some(params);
             let logs = logs.then_some(state.logs.settings.panel_lines);
             out.push(Effect::Fetch(FetchRequest {
                 key,
                 generation,
-                expr: spec.queries[ti].expr.clone(),
+                expr: expand(raw, &bindings, &macros),
                 logs,
                 range,
                 time: state.now_ms as f64 / 1000.0,
@@ -417,3 +438,5 @@ mod tests_health;
 mod tests_incidents;
 #[cfg(test)]
 mod tests_logs;
+#[cfg(test)]
+mod tests_vars;

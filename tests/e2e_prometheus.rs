@@ -58,17 +58,25 @@ async fn real_prometheus_scrapes_the_demo_and_centinela_reads_it() {
     // ratio needs a few scrapes). Then the binary must show all of it.
     let profile = centinela::config::load_str("minimarket.toml", include_str!("../examples/minimarket.toml")).unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    // Its `$job` variable at "All", as the binary starts with it, answered by this Prometheus.
+    let jobs = client
+        .variable_choices(&centinela::variables::VarQuery::parse("label_values(up, job)").unwrap(), 0.0)
+        .await
+        .unwrap();
+    assert_eq!(jobs, vec!["agente_deposito", "agente_negocio", "dashboard", "ml_service"]);
+    let all = centinela::variables::Binding { values: jobs, all: true, all_value: None, regex_shaped: true };
+    let vars = [("job".to_string(), all)].into_iter().collect();
+    let macros = centinela::variables::Macros { interval_s: 60.0, range_s: 3600.0, scrape_s: 15.0 };
     for panel in &profile.dashboards[0].panels {
         for q in &panel.queries {
+            let expr = centinela::variables::expand(&q.expr, &vars, &macros);
             loop {
                 let now = chrono::Utc::now().timestamp() as f64;
-                match client.query(&q.expr, now).await {
+                match client.query(&expr, now).await {
                     Ok(d) if !d.is_empty() => break,
-                    other => assert!(
-                        tokio::time::Instant::now() < deadline,
-                        "`{}` has no data after 60 s: {other:?}",
-                        q.expr
-                    ),
+                    other => {
+                        assert!(tokio::time::Instant::now() < deadline, "`{expr}` has no data after 60 s: {other:?}")
+                    }
                 }
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }

@@ -122,6 +122,15 @@ pub fn validate(c: &Config) -> Vec<Found> {
                 Some("add [[dashboard.panel]] entries"),
             );
         }
+        let mut var_names = std::collections::HashSet::new();
+        for (vi, v) in d.variables.iter().enumerate() {
+            let at = |k: &'static str| vec![Key("dashboard"), Index(di), Key("variable"), Index(vi), Key(k)];
+            if let Some(why) = super::variables::problem(v) {
+                push(at(why.0), why.1, why.2);
+            } else if !var_names.insert(v.name.as_str()) {
+                push(at("name"), format!("variable `{}` is defined twice in dashboard `{}`", v.name, d.name), None);
+            }
+        }
         for (pi, p) in d.panels.iter().enumerate() {
             let at = |k: &'static str| vec![Key("dashboard"), Index(di), Key("panel"), Index(pi), Key(k)];
             if p.queries.is_empty() {

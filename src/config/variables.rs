@@ -53,3 +53,31 @@ pub struct Variable {
     #[serde(default)]
     pub hidden: bool,
 }
+
+/// What is wrong with a variable, if anything: (the key at fault, the message, a hint).
+pub(super) fn problem(v: &Variable) -> Option<(&'static str, String, Option<&'static str>)> {
+    let word = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_');
+    if !word(&v.name) || v.name.starts_with("__") {
+        let msg = format!("variable name `{}` must be letters, digits and `_` (not starting with `__`)", v.name);
+        return Some(("name", msg, Some("queries use it as $name, so write name = \"job\"")));
+    }
+    match v.kind {
+        VariableKind::Query if v.query.as_deref().is_none_or(|q| q.trim().is_empty()) => Some((
+            "query",
+            format!("variable `{}` is a query variable without a `query`", v.name),
+            Some("write query = \"label_values(up, job)\""),
+        )),
+        VariableKind::Custom | VariableKind::Interval if v.options.is_empty() => Some((
+            "options",
+            format!("variable `{}` has no `options` to choose from", v.name),
+            Some("write options = [\"a\", \"b\"]"),
+        )),
+        VariableKind::Constant if v.default.is_empty() => {
+            Some(("default", format!("constant `{}` has no value", v.name), Some("write default = [\"the value\"]")))
+        }
+        _ => v
+            .regex
+            .as_deref()
+            .and_then(|r| crate::variables::choices_from(Vec::new(), Some(r)).err().map(|e| ("regex", e, None))),
+    }
+}

@@ -6,6 +6,8 @@ use super::postmortem::{Chart, Line, Panels, SPARK_WIDTH};
 use crate::action::FetchErrorKind;
 use crate::config::{Dashboard, Panel};
 use crate::sources::prometheus::{PromClient, QueryData, RangeParams};
+use crate::variables::{expand, referenced, Binding, Macros};
+use std::collections::BTreeMap;
 
 /// At most this many panels are shown.
 pub const MAX_PANELS: usize = 4;
@@ -34,21 +36,56 @@ fn mentions(expr: &str, word: &str) -> bool {
     })
 }
 
-/// The panels to show for an incident touching `services`: the drawable panels of every dashboard whose
-/// queries name one of them, in dashboard order; when none does, the first dashboard's first drawable
-/// panels. At most [`MAX_PANELS`].
-pub fn pick<'a>(dashboards: &'a [Dashboard], services: &[String]) -> Vec<&'a Panel> {
-    let relevant: Vec<&Panel> = dashboards
+/// What a dashboard's variables stand for in an incident's key panels: a variable named `job` or
+/// `service` (where the services come from) is the incident's services; any other multi-value or "All"
+/// variable is all its values; a single-value one is its default. `None` when a query cannot be written
+/// (a single-value variable without a default).
+fn bind(d: &Dashboard, services: &[String]) -> BTreeMap<String, Binding> {
+    d.variables
         .iter()
-        .flat_map(|d| &d.panels)
-        .filter(|p| drawable(p))
+        .filter_map(|v| {
+            let shaped = v.multi || v.include_all;
+            let b = if matches!(v.name.as_str(), "job" | "service") && !services.is_empty() {
+                Binding { values: services.to_vec(), all: false, all_value: None, regex_shaped: true }
+            } else if shaped {
+                Binding { values: Vec::new(), all: true, all_value: v.all_value.clone(), regex_shaped: true }
+            } else {
+                Binding { values: v.default.first().cloned().into_iter().collect(), ..Binding::default() }
+            };
+            (!b.values.is_empty() || b.all).then(|| (v.name.clone(), b))
+        })
+        .collect()
+}
+
+/// The panels to show for an incident touching `services`, their queries written out for the range
+/// `r` (variables bound as [`bind`] says): the drawable panels of every dashboard whose queries name
+/// one of them, in dashboard order; when none does, the first dashboard's first drawable panels. At
+/// most [`MAX_PANELS`].
+pub fn pick(dashboards: &[Dashboard], services: &[String], r: RangeParams) -> Vec<Panel> {
+    let written = |d: &Dashboard, p: &Panel| -> Option<Panel> {
+        let vars = bind(d, services);
+        let m = Macros { interval_s: r.step as f64, range_s: (r.end - r.start) as f64, scrape_s: 15.0 };
+        let mut p = p.clone();
+        for q in &mut p.queries {
+            q.expr = expand(&q.expr, &vars, &m);
+            if !referenced(&q.expr).iter().all(|n| d.variables.iter().all(|v| v.name != *n)) {
+                return None;
+            }
+        }
+        Some(p)
+    };
+    let relevant: Vec<Panel> = dashboards
+        .iter()
+        .flat_map(|d| d.panels.iter().filter(|p| drawable(p)).filter_map(move |p| written(d, p)))
         .filter(|p| p.queries.iter().any(|q| services.iter().any(|s| mentions(&q.expr, s))))
         .take(MAX_PANELS)
         .collect();
     if !relevant.is_empty() {
         return relevant;
     }
-    dashboards.first().map_or_else(Vec::new, |d| d.panels.iter().filter(|p| drawable(p)).take(MAX_PANELS).collect())
+    dashboards.first().map_or_else(Vec::new, |d| {
+        d.panels.iter().filter(|p| drawable(p)).filter_map(|p| written(d, p)).take(MAX_PANELS).collect()
+    })
 }
 
 /// The range query around an incident: from [`BEFORE_MS`] before it opened to [`AFTER_MS`] after it
@@ -83,7 +120,7 @@ fn points(data: QueryData, legend: Option<&str>, expr: &str) -> Vec<Line> {
 /// The panels' values over `r`. A Prometheus that cannot be reached stops at the first query and
 /// makes the whole section [`Panels::Unavailable`]; an error of one query (a bad expression) is that
 /// panel's.
-pub async fn fetch(client: &PromClient, panels: &[&Panel], r: RangeParams) -> Panels {
+pub async fn fetch(client: &PromClient, panels: &[Panel], r: RangeParams) -> Panels {
     if panels.is_empty() {
         return Panels::NoPanels;
     }
@@ -139,13 +176,19 @@ mod tests {
         let c = crate::config::load_str("minimarket", crate::setup::DEMO_PROFILE).unwrap();
         let titles = |s: &[&str]| {
             let s: Vec<String> = s.iter().map(|x| x.to_string()).collect();
-            pick(&c.dashboards, &s).iter().map(|p| p.title.clone()).collect::<Vec<_>>()
+            let r = RangeParams { start: 0, end: 3600, step: 60 };
+            pick(&c.dashboards, &s, r).iter().map(|p| p.title.clone()).collect::<Vec<_>>()
         };
         assert_eq!(
             titles(&["agente_negocio"]),
             ["Service Health", "Request Rate", "P95 Latency per Service"],
             "not the Error Rate gauge, which has no history to draw"
         );
+        // The System dashboard's `$job` is the incident's service in its queries.
+        let r = RangeParams { start: 0, end: 3600, step: 60 };
+        let picked = pick(&c.dashboards, &["agente_negocio".to_string()], r);
+        assert!(picked[1].queries[0].expr.contains(r#"job=~"agente_negocio""#), "{:?}", picked[1].queries);
+        assert!(picked[1].queries[0].expr.contains("[1m15s]"), "$__rate_interval at a 60 s step: 60 + 15: {:?}", picked[1].queries);
         let first: Vec<String> =
             c.dashboards[0].panels.iter().filter(|p| drawable(p)).take(4).map(|p| p.title.clone()).collect();
         assert_eq!(titles(&["nothing_like_it"]), first, "the first dashboard's when no panel names it");

@@ -114,8 +114,9 @@ pub async fn panels(loaded: &Loaded, inc: &Incident, now_ms: i64) -> Panels {
         Ok(c) => c,
         Err(why) => return Panels::Unavailable(format!("Prometheus at {} cannot be used: {why}", env.prometheus.url)),
     };
-    let picked = key_panels::pick(&loaded.config.dashboards, &postmortem::services(inc));
-    key_panels::fetch(&client, &picked, key_panels::window(inc.opened_ms, inc.closed_ms, now_ms)).await
+    let r = key_panels::window(inc.opened_ms, inc.closed_ms, now_ms);
+    let picked = key_panels::pick(&loaded.config.dashboards, &postmortem::services(inc), r);
+    key_panels::fetch(&client, &picked, r).await
 }
 
 /// The postmortem draft of `list[index]`.

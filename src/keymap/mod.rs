@@ -21,6 +21,8 @@ pub enum Context {
     Environments,
     /// The incidents view.
     Incidents,
+    /// The variable picker over a dashboard.
+    Variables,
     /// `centinela replay`: its playback keys win over every view's.
     Replay,
 }
@@ -35,6 +37,7 @@ pub const SECTIONS: &[(&str, Context)] = &[
     ("logs", Context::Logs),
     ("environments", Context::Environments),
     ("incidents", Context::Incidents),
+    ("variables", Context::Variables),
     ("replay", Context::Replay),
 ];
 

@@ -25,6 +25,8 @@ pub struct Expr<'a> {
     pub job: Option<&'a str>,
     /// `name=~"…"` matcher, if any.
     pub name_re: Option<&'a str>,
+    /// `job=~"…"` matcher, if any (a dashboard variable's `(a|b)` or `.*`).
+    pub job_re: Option<regex::Regex>,
     /// The first argument of `histogram_quantile`, if any.
     pub quantile: Option<f64>,
     /// `* 1000`, `* 3600`, `* 60`, or `100 *` found in the expression.
@@ -58,7 +60,8 @@ impl<'a> Expr<'a> {
                 scale *= n;
             }
         }
-        Expr { text, job: matcher(text, "job", "="), name_re: matcher(text, "name", "=~"), quantile, scale }
+        let job_re = matcher(text, "job", "=~").and_then(|re| regex::Regex::new(&format!("^(?:{re})$")).ok());
+        Expr { text, job: matcher(text, "job", "="), name_re: matcher(text, "name", "=~"), job_re, quantile, scale }
     }
 
     fn has(&self, s: &str) -> bool {
@@ -69,9 +72,14 @@ impl<'a> Expr<'a> {
         self.text.contains(&format!("by ({label}")) || self.text.contains(&format!(", {label})"))
     }
 
-    /// The services this expression selects: its `job="X"`, else all of them.
+    /// The services this expression selects: its `job="X"` or `job=~"…"`, else all of them.
     fn jobs(&self) -> Vec<&'static str> {
-        scenario::SERVICES.iter().map(|s| s.0).filter(|j| self.job.is_none_or(|x| x == *j)).collect()
+        scenario::SERVICES
+            .iter()
+            .map(|s| s.0)
+            .filter(|j| self.job.is_none_or(|x| x == *j))
+            .filter(|j| self.job_re.as_ref().is_none_or(|re| re.is_match(j)))
+            .collect()
     }
 
     /// The containers whose name matches the `name=~` regex (`.*x.*` alternatives), else all.
@@ -159,7 +167,7 @@ pub const RULES: &[(&[&str], &[&str], Gen)] = &[
     (&["http_requests_total"], &[], |w, e, t| {
         let by_job = e.by("job");
         let rows: Vec<_> = e.jobs().into_iter().map(|j| (j, w.req_rate(j, t))).collect();
-        if by_job || e.job.is_some() {
+        if by_job || e.job.is_some() || e.job_re.is_some() {
             rows.into_iter()
                 .map(|(j, r)| (if by_job { l(&[("job", j)]) } else { Labels::new() }, r * e.scale))
                 .collect()
@@ -433,8 +441,34 @@ async fn buildinfo() -> Response {
     .into_response()
 }
 
+/// `/api/v1/label/<name>/values` (any `match[]` is accepted and ignored): the services' jobs and
+/// instances, and the metric names the demo answers.
+async fn label_values(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    let values: Vec<&str> = match name.as_str() {
+        "job" | "service" => scenario::SERVICES.iter().map(|s| s.0).collect(),
+        "instance" => scenario::SERVICES.iter().map(|s| s.1).collect(),
+        "name" => scenario::SERVICES.iter().map(|s| s.2).collect(),
+        "__name__" => {
+            let mut names: Vec<&str> =
+                RULES.iter().flat_map(|r| r.0.iter().copied()).filter(|m| m.contains('_')).collect();
+            names.sort_unstable();
+            names.dedup();
+            names
+        }
+        _ => Vec::new(),
+    };
+    axum::Json(json!({"status": "success", "data": values})).into_response()
+}
+
+/// `/api/v1/labels`.
+async fn label_names() -> Response {
+    axum::Json(json!({"status": "success", "data": ["__name__", "instance", "job", "name", "service"]})).into_response()
+}
+
 pub fn router(world: Arc<World>) -> Router {
     Router::new()
+        .route("/api/v1/label/{name}/values", get(label_values))
+        .route("/api/v1/labels", get(label_names).post(label_names))
         .route("/api/v1/query", get(query).post(query))
         .route("/api/v1/query_range", get(query_range).post(query_range))
         .route("/api/v1/status/buildinfo", get(buildinfo))
@@ -456,8 +490,9 @@ mod tests {
             for p in d.panels.iter().filter(|p| p.kind != crate::config::PanelKind::Logs) {
                 // Direct-scrape queries are read from the services, not from Prometheus.
                 for q in p.queries.iter().filter(|q| q.scrape.is_none()) {
+                    let expr = all_values(&q.expr);
                     for dt in [-3600.0, 10.0, 60.0, 120.0] {
-                        let r = eval(&w, &q.expr, w.t0 + dt);
+                        let r = eval(&w, &expr, w.t0 + dt);
                         assert!(!r.is_empty(), "{} / {}: `{}` has no data at t0{dt:+}", d.name, p.title, q.expr);
                         assert!(r.iter().all(|(_, v)| v.is_finite()), "`{}` gave {r:?}", q.expr);
                     }
@@ -465,7 +500,31 @@ mod tests {
                 }
             }
         }
-        assert_eq!(n, 70);
+        assert_eq!(n, 64);
+    }
+
+    /// A query with its variables at "All" (every service) and its time macros at a 1-minute step.
+    fn all_values(expr: &str) -> String {
+        let all = crate::variables::Binding {
+            values: scenario::SERVICES.iter().map(|s| s.0.to_string()).collect(),
+            all: true,
+            all_value: None,
+            regex_shaped: true,
+        };
+        let vars = [("job".to_string(), all)].into_iter().collect();
+        crate::variables::expand(
+            expr,
+            &vars,
+            &crate::variables::Macros { interval_s: 60.0, range_s: 3600.0, scrape_s: 15.0 },
+        )
+    }
+
+    #[test]
+    fn a_job_variable_narrows_the_services() {
+        let w = World::new(1_700_000_000_000);
+        let q = r#"sum by (job) (rate(http_requests_total{job=~"(agente_negocio|ml_service)"}[1m]))"#;
+        let jobs: Vec<String> = eval(&w, q, w.t0 + 60.0).into_iter().map(|(l, _)| l["job"].clone()).collect();
+        assert_eq!(jobs, vec!["agente_negocio", "ml_service"]);
     }
 
     #[test]

@@ -268,6 +268,31 @@ impl PromClient {
         .await
     }
 
+    /// A dashboard variable's raw choices (before its regex): label values, label names, metric names
+    /// or an instant query's samples as text.
+    pub async fn variable_choices(&self, q: &crate::variables::VarQuery, time: f64) -> Result<Vec<String>, FetchError> {
+        use crate::variables::VarQuery;
+        const CAP: usize = 8 << 20;
+        let enc = |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
+        match q {
+            VarQuery::LabelValues { label, selector } => {
+                let mut path = format!("/api/v1/label/{}/values", enc(label));
+                if let Some(sel) = selector {
+                    path.push_str(&format!("?match[]={}", enc(sel)));
+                }
+                self.get_data(&path, CAP).await
+            }
+            VarQuery::LabelNames => self.get_data("/api/v1/labels", CAP).await,
+            VarQuery::Metrics { regex } => {
+                let names: Vec<String> = self.get_data("/api/v1/label/__name__/values", CAP).await?;
+                let re = regex::Regex::new(&format!("^(?:{regex})$"))
+                    .map_err(|e| err(FetchErrorKind::Api, format!("metrics(`{regex}`): not a valid regex: {e}")))?;
+                Ok(names.into_iter().filter(|n| re.is_match(n)).collect())
+            }
+            VarQuery::QueryResult { expr } => Ok(crate::variables::source::texts_of(&self.query(expr, time).await?)),
+        }
+    }
+
     pub async fn buildinfo(&self) -> Result<BuildInfo, FetchError> {
         self.get_data("/api/v1/status/buildinfo", 1 << 20).await
     }

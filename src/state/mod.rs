@@ -8,6 +8,7 @@ pub mod incidents;
 pub mod logs;
 pub mod replay;
 pub mod text;
+pub mod vars;
 
 use crate::action::{FetchError, QueryKey};
 use crate::config::{Config, Dashboard};
@@ -91,6 +92,8 @@ pub struct DashState {
     pub range_idx: usize,
     pub focus: usize,
     pub panels: Vec<PanelState>,
+    /// The dashboard's variables: choices and selection.
+    pub vars: vars::VarsState,
 }
 
 /// A transient message in the status line.
@@ -132,6 +135,8 @@ pub struct State {
     pub production: bool,
     /// The environments to switch between, the picker, why writes are refused, the switches made.
     pub envs: envs::EnvsState,
+    /// The variable picker over the dashboard (key `v`), when open.
+    pub var_picker: Option<vars::VarPicker>,
     pub dashboards: Vec<DashState>,
     pub active: usize,
     pub fullscreen: bool,
@@ -167,6 +172,7 @@ impl State {
                     refresh: d.refresh.unwrap_or(config.settings.refresh).0,
                     range_idx: nearest_range(&ranges, range),
                     focus: 0,
+                    vars: vars::VarsState::new(&d.variables),
                     panels: d
                         .panels
                         .iter()
@@ -202,6 +208,7 @@ impl State {
             env_name: env_name.to_string(),
             production,
             envs: envs::EnvsState::new(config),
+            var_picker: None,
             dashboards,
             active: 0,
             fullscreen: false,
@@ -236,6 +243,9 @@ impl State {
         use crate::keymap::Context;
         if self.envs.picker.is_some() {
             return Context::Environments;
+        }
+        if self.var_picker.is_some() && self.page == Page::Dashboards {
+            return Context::Variables;
         }
         match self.page {
             Page::Dashboards => Context::Dashboard,

@@ -21,6 +21,7 @@ pub mod silences;
 pub mod stat;
 pub mod table;
 pub mod timeseries;
+pub mod vars;
 
 use crate::keymap::Keymap;
 use crate::state::State;
@@ -47,12 +48,15 @@ pub fn render(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
     } else if state.page == crate::state::Page::Incidents {
         incidents::draw(f, screen.body, state, theme);
     } else if state.fullscreen {
+        vars::draw_strip(f, screen.body, state, theme);
+        let grid = vars::grid_area(state, screen.body);
         let i = dash.focus.min(dash.spec.panels.len().saturating_sub(1));
         if let (Some(spec), Some(ps)) = (dash.spec.panels.get(i), dash.panels.get(i)) {
-            panel::draw(f, screen.body, spec, ps, state, theme, true);
+            panel::draw(f, grid, spec, ps, state, theme, true);
         }
     } else {
-        let rects = layout::panel_rects(&dash.spec, screen.body);
+        vars::draw_strip(f, screen.body, state, theme);
+        let rects = layout::panel_rects(&dash.spec, vars::grid_area(state, screen.body));
         for (i, ((spec, ps), rect)) in dash.spec.panels.iter().zip(&dash.panels).zip(rects).enumerate() {
             if rect.width >= 4 && rect.height >= 2 {
                 panel::draw(f, rect, spec, ps, state, theme, i == dash.focus);
@@ -65,6 +69,7 @@ pub fn render(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
     chrome::status(f, screen.status, state, theme, keymap);
     incidents::draw_note(f, screen.body, state, theme);
     envs::draw_picker(f, screen.body, state, theme);
+    vars::draw_picker(f, screen.body, state, theme);
     actions::draw_menu(f, area, state, theme);
     actions::draw_confirm(f, area, state, theme);
     // Overlays leave the header (the environment's name) in sight.

@@ -73,6 +73,7 @@ pub fn from_before_switch(state: &State, action: &Action) -> bool {
         Action::Alerts(r) => r.generation < floor,
         Action::Health(r) => r.generation < floor,
         Action::Logs(r) => r.generation < floor,
+        Action::Variable(r) => r.generation < floor,
         Action::Tail(u) => u.generation < floor,
         Action::Write(w) => w.id < state.envs.write_floor,
         _ => false,
@@ -118,6 +119,7 @@ pub fn switched(state: &mut State, sw: EnvSwitch) -> Vec<Effect> {
     for (d, new) in state.dashboards.iter_mut().zip(fresh.dashboards) {
         d.panels = new.panels;
     }
+    super::vars::env_switched(state);
     state.env_name = fresh.env_name;
     state.production = fresh.production;
     state.envs.picker = None;
