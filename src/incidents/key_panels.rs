@@ -62,6 +62,11 @@ fn bind(d: &Dashboard, services: &[String]) -> BTreeMap<String, Binding> {
 /// one of them, in dashboard order; when none does, the first dashboard's first drawable panels. At
 /// most [`MAX_PANELS`].
 pub fn pick(dashboards: &[Dashboard], services: &[String], r: RangeParams) -> Vec<Panel> {
+    let names = |expr: &str| services.iter().any(|s| mentions(expr, s));
+    // Whether the dashboards know these services at all (a panel naming one); only then does a
+    // `$job`/`$service` variable stand for them.
+    let known = dashboards.iter().flat_map(|d| &d.panels).any(|p| p.queries.iter().any(|q| names(&q.expr)));
+    let services: &[String] = if known { services } else { &[] };
     let written = |d: &Dashboard, p: &Panel| -> Option<Panel> {
         let vars = bind(d, services);
         let m = Macros { interval_s: r.step as f64, range_s: (r.end - r.start) as f64, scrape_s: 15.0 };
@@ -77,7 +82,7 @@ pub fn pick(dashboards: &[Dashboard], services: &[String], r: RangeParams) -> Ve
     let relevant: Vec<Panel> = dashboards
         .iter()
         .flat_map(|d| d.panels.iter().filter(|p| drawable(p)).filter_map(move |p| written(d, p)))
-        .filter(|p| p.queries.iter().any(|q| services.iter().any(|s| mentions(&q.expr, s))))
+        .filter(|p| p.queries.iter().any(|q| names(&q.expr)))
         .take(MAX_PANELS)
         .collect();
     if !relevant.is_empty() {
@@ -188,7 +193,11 @@ mod tests {
         let r = RangeParams { start: 0, end: 3600, step: 60 };
         let picked = pick(&c.dashboards, &["agente_negocio".to_string()], r);
         assert!(picked[1].queries[0].expr.contains(r#"job=~"agente_negocio""#), "{:?}", picked[1].queries);
-        assert!(picked[1].queries[0].expr.contains("[1m15s]"), "$__rate_interval at a 60 s step: 60 + 15: {:?}", picked[1].queries);
+        assert!(
+            picked[1].queries[0].expr.contains("[1m15s]"),
+            "$__rate_interval at a 60 s step: 60 + 15: {:?}",
+            picked[1].queries
+        );
         let first: Vec<String> =
             c.dashboards[0].panels.iter().filter(|p| drawable(p)).take(4).map(|p| p.title.clone()).collect();
         assert_eq!(titles(&["nothing_like_it"]), first, "the first dashboard's when no panel names it");
