@@ -165,20 +165,23 @@ pub fn draw(f: &mut Frame, area: Rect, spec: &Panel, all: &[Named], state: &Stat
         .map(|(i, s)| {
             let value = s.last().map(|v| show(spec, v)).unwrap_or_else(|| "–".into());
             let role = s.last().map(|v| value_role(spec, v)).unwrap_or(Role::Muted);
-            let name_w = w.saturating_sub(value.chars().count() + 4);
-            let name = sanitize_trunc(&s.name, name_w);
-            let pad =
-                w.saturating_sub(2 + unicode_width::UnicodeWidthStr::width(name.as_str()) + value.chars().count() + 1);
+            // The "+N more" marker of the last row takes its room from the name, never from the value.
             let more = if i + 1 == legend_n && all.len() > legend_n {
                 format!(" +{}", all.len() - legend_n)
             } else {
                 String::new()
             };
+            let more_w = more.chars().count();
+            let name_w = w.saturating_sub(value.chars().count() + 4 + more_w);
+            let name = sanitize_trunc(&s.name, name_w);
+            let pad = w.saturating_sub(
+                2 + unicode_width::UnicodeWidthStr::width(name.as_str()) + value.chars().count() + 1 + more_w,
+            );
             Line::from(vec![
                 Span::styled("━ ", theme.series(i)),
                 Span::raw(name),
                 Span::styled(more.clone(), muted),
-                Span::raw(" ".repeat(pad.saturating_sub(more.chars().count()))),
+                Span::raw(" ".repeat(pad)),
                 Span::styled(value, theme.style(role)),
             ])
         })

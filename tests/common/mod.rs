@@ -30,6 +30,10 @@ fn label_sets(expr: &str, legend: Option<&str>) -> Vec<Labels> {
         legend.and_then(|l| l.split("{{").nth(1)).and_then(|r| r.split("}}").next()).map(|s| s.trim().to_string());
     let key = legend_label.or_else(|| by.and_then(|b| b.into_iter().find(|x| x != "le")));
     match key {
+        // A `$job` variable at "All": every service.
+        Some(k) if k == "job" && expr.contains("job=~") => {
+            JOBS.iter().map(|j| Labels::from([(k.clone(), j.to_string())])).collect()
+        }
         Some(k) if k == "job" => {
             let job = expr.split("job=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("svc");
             vec![Labels::from([(k, job.to_string())])]
@@ -45,8 +49,18 @@ fn value(seed: usize, i: usize, t: f64) -> f64 {
     base + (t / 600.0 + seed as f64).sin() * base * 0.3
 }
 
-/// Feed every query of dashboard `d` a fixed answer, as the fetcher would.
+/// The Mini Market services, as `label_values(up, job)` returns them.
+pub const JOBS: [&str; 4] = ["agente_deposito", "agente_negocio", "dashboard", "ml_service"];
+
+/// Feed every query of dashboard `d` a fixed answer, as the fetcher would (its variables' values first).
 pub fn fill_dashboard(state: &mut State, d: usize) {
+    for var in 0..state.dashboards[d].vars.vars.len() {
+        if let centinela::state::vars::VarStatus::Asking(generation) = state.dashboards[d].vars.vars[var].status {
+            let outcome = Ok(JOBS.iter().map(|j| j.to_string()).collect());
+            let r = centinela::action::VariableResult { dashboard: d, var, generation, outcome };
+            update(state, Action::Variable(r));
+        }
+    }
     let spec = state.dashboards[d].spec.clone();
     let now_s = NOW_MS as f64 / 1000.0;
     let range = state.time_ranges[state.dashboards[d].range_idx].as_secs_f64();
