@@ -85,6 +85,8 @@ pub enum Format {
     Text,
     Ansi,
     Svg,
+    /// A self-contained HTML page (inline styles, no scripts).
+    Html,
 }
 
 /// The format of a document (`postmortem`, `handoff`).

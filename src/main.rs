@@ -62,6 +62,7 @@ fn main() -> ExitCode {
                     Format::Text => snapshot::to_text(&buf),
                     Format::Ansi => snapshot::to_ansi(&buf),
                     Format::Svg => snapshot::to_svg(&buf),
+                    Format::Html => snapshot::to_html(&buf),
                 };
                 print!("{out}");
                 Ok(())
