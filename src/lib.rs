@@ -26,6 +26,7 @@ pub mod record;
 pub mod replay;
 pub mod sanitize;
 pub mod setup;
+pub mod shell;
 pub mod sim;
 pub mod snapshot;
 pub mod sources;

@@ -14,6 +14,23 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Generated from the command line's definition: no paths, config or runtime needed.
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            centinela::shell::completions(*shell, &mut std::io::stdout());
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::Man) => {
+            return match centinela::shell::man(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("centinela: cannot write the man page: {e}");
+                    ExitCode::from(1)
+                }
+            };
+        }
+        _ => {}
+    }
     let paths = match Paths::resolve() {
         Ok(p) => p,
         Err(e) => {
