@@ -12,6 +12,7 @@ pub mod actions;
 pub mod alerts;
 pub mod app;
 pub mod cli;
+pub mod clipboard;
 pub mod config;
 pub mod effect;
 pub mod engine;

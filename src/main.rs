@@ -6,6 +6,7 @@
 use centinela::actions::audit::{self, HeadCheck, VerifyError};
 use centinela::cli::{AuditCmd, Cli, Command, Format};
 use centinela::engine::incident_writer::IncidentWriter;
+use centinela::engine::snapshot_saver::SnapshotSaver;
 use centinela::incidents::report;
 use centinela::setup::{self, ConfigProblems};
 use centinela::{app, config, paths::Paths, snapshot, terminal};
@@ -89,6 +90,8 @@ fn main() -> ExitCode {
                 let mut engine = loaded.engine();
                 engine.set_runner(loaded.runner());
                 engine.incident_writer = Some(IncidentWriter::new(loaded.incidents_dir()));
+                let snapshots = paths.data_dir.join("snapshots");
+                engine.snapshots = Some(SnapshotSaver::new(snapshots, loaded.theme.clone()));
                 engine.state.actions.terminal = true;
                 engine.recorder = loaded.recorder(&engine.state, cli.common.record.as_deref())?;
                 app::run(engine, loaded.theme.clone(), loaded.keymap.clone()).await

@@ -15,6 +15,7 @@ use crate::state::{Page, Slot, State, StatusMsg};
 
 pub mod actions;
 mod alerts;
+pub mod copy;
 mod envs;
 mod health;
 pub use envs::from_before_switch;
@@ -97,6 +98,14 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Intent { intent } => on_intent(state, intent),
         Action::RunAction { index } => actions::invoke(state, index, false),
         Action::Runbook(event) => actions::apply(state, event),
+        Action::SnapshotSaved { outcome } => {
+            match outcome {
+                Ok(files) => set_status(state, format!("snapshot saved: {}", files.join(", ")), false),
+                Err(e) => set_status(state, e, true),
+            }
+            state.dirty = true;
+            Vec::new()
+        }
     }
 }
 
@@ -144,6 +153,9 @@ fn on_intent_inner(state: &mut State, intent: Intent) -> Vec<Effect> {
         return effects;
     }
     if let Some(effects) = health::on_intent(state, intent) {
+        return effects;
+    }
+    if let Some(effects) = copy::on_intent(state, intent) {
         return effects;
     }
     let n = state.dashboards.len();
@@ -409,6 +421,8 @@ mod tests;
 mod tests_actions;
 #[cfg(test)]
 mod tests_alerts;
+#[cfg(test)]
+mod tests_copy;
 #[cfg(test)]
 mod tests_envs;
 #[cfg(test)]
