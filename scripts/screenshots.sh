@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# Regenerates screenshots/ from the demo through the normal render path (`centinela snapshot`):
-# an SVG and a plain-text frame of the alerts, health, logs and incidents views and every dashboard at 160x48,
-# and the System dashboard, the alerts view and the logs view at 80x24.
-# PNGs too when rsvg-convert is installed.
+# Regenerates screenshots/ from the demo through the normal render path (`centinela snapshot`): an SVG
+# and a plain-text frame of every view (dashboards, alerts, silences, health, logs, incidents) at
+# 160x48, and of the System dashboard and the alerts, health, logs and incidents views at 80x24.
+# PNGs too when rsvg-convert is installed (Debian: librsvg2-bin); without it the SVGs are kept as they
+# are and the PNGs are left untouched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-bin=target/release/centinela
+# CENTINELA_BIN: a centinela binary already built (any profile draws the same frames).
+if [ -n "${CENTINELA_BIN:-}" ]; then
+  bin=$CENTINELA_BIN
+else
+  cargo build --release --quiet
+  bin=${CARGO_TARGET_DIR:-target}/release/centinela
+fi
 mkdir -p screenshots
 # Let the demo's scripted incident develop (ML latency from 20 s, agente_negocio down at 40 s) by
 # starting the scenario 60 s in the past.
@@ -15,18 +21,19 @@ export CENTINELA_DEMO_OFFSET=60s
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 export CENTINELA_DATA_DIR="$scratch/data" CENTINELA_STATE_DIR="$scratch/state"
-for view in alerts health logs incidents system security business ml performance direct; do
-  "$bin" snapshot --demo --view "$view" --size 160x48 --format svg > "screenshots/$view.svg"
-  "$bin" snapshot --demo --view "$view" --size 160x48 --format text > "screenshots/$view.txt"
+shoot() { # VIEW SIZE NAME
+  "$bin" snapshot --demo --view "$1" --size "$2" --format svg > "screenshots/$3.svg"
+  "$bin" snapshot --demo --view "$1" --size "$2" --format text > "screenshots/$3.txt"
+}
+for view in alerts silences health logs incidents system security business ml performance direct; do
+  shoot "$view" 160x48 "$view"
 done
-"$bin" snapshot --demo --view system --size 80x24 --format svg > screenshots/system-80x24.svg
-"$bin" snapshot --demo --view system --size 80x24 --format text > screenshots/system-80x24.txt
-"$bin" snapshot --demo --view alerts --size 80x24 --format svg > screenshots/alerts-80x24.svg
-"$bin" snapshot --demo --view alerts --size 80x24 --format text > screenshots/alerts-80x24.txt
-"$bin" snapshot --demo --view silences --size 160x48 --format text > screenshots/silences.txt
-"$bin" snapshot --demo --view health --size 80x24 --format text > screenshots/health-80x24.txt
-"$bin" snapshot --demo --view logs --size 80x24 --format text > screenshots/logs-80x24.txt
+for view in system alerts health logs incidents; do
+  shoot "$view" 80x24 "$view-80x24"
+done
 if command -v rsvg-convert >/dev/null 2>&1; then
   for f in screenshots/*.svg; do rsvg-convert "$f" -o "${f%.svg}.png"; done
+else
+  echo "rsvg-convert not found: SVG and text only (PNGs not regenerated)" >&2
 fi
 ls -l screenshots

@@ -154,6 +154,20 @@ intents! {
     Variables = "variables",
     /// Tick or untick the choice under the cursor (several values of one variable).
     ToggleMark = "toggle_mark",
+    /// Save the screen as a picture (SVG) and as text into the data dir's snapshots folder.
+    SaveSnapshot = "save_snapshot",
+    /// Copy the focused panel's queries to the clipboard (OSC 52: works over SSH, and in tmux).
+    CopyQuery = "copy_query",
+    /// Copy the focused panel's latest values to the clipboard, with legends and units as shown.
+    CopyValues = "copy_values",
+    /// Copy the selected alert as an Alertmanager matcher: {alertname="X", severity="critical", …}.
+    CopyMatchers = "copy_matchers",
+    /// Copy the selected alert as Markdown: since when, annotations, matchers.
+    CopyAlertMarkdown = "copy_alert_markdown",
+    /// Copy the selected log line to the clipboard.
+    CopyLine = "copy_line",
+    /// Copy the selected incident's timeline as Markdown.
+    CopyTimeline = "copy_timeline",
     /// Replay: pause or resume the playback.
     ReplayPause = "replay_pause",
     /// Replay: pause, then play up to the next recorded data action.
@@ -453,6 +467,8 @@ pub enum Action {
     Runbook(RunbookEvent),
     /// A dashboard variable's choices arrived (or could not be had).
     Variable(VariableResult),
+    /// The engine saved a snapshot of the screen (the files written), or why it could not.
+    SnapshotSaved { outcome: Result<Vec<String>, String> },
 }
 
 /// The answer to a `query` variable's question: the raw texts, before the variable's regex.

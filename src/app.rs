@@ -146,6 +146,14 @@ pub async fn run(mut engine: Engine, theme: Theme, keymap: Keymap) -> anyhow::Re
                 tracing::warn!(error = %e, "terminal write failed; exiting");
                 break;
             }
+            if let Some(text) = engine.clipboard.take() {
+                use std::io::Write;
+                let seq = crate::clipboard::osc52(&text, crate::clipboard::in_tmux());
+                let out = guard.terminal.backend_mut();
+                if let Err(e) = out.write_all(seq.as_bytes()).and_then(|()| out.flush()) {
+                    tracing::warn!(error = %e, "cannot write the clipboard sequence");
+                }
+            }
             if std::mem::take(&mut engine.bell) {
                 use std::io::Write;
                 let _ =

@@ -60,6 +60,14 @@ pub enum Command {
     /// The shift hand-off as Markdown: alerts firing now, silences expiring within 24 h, open incidents
     /// with their last notes.
     Handoff(HandoffArgs),
+    /// Print a completion script for SHELL: bash, zsh, fish, elvish or powershell (the README says
+    /// where to put it).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `centinela man > ~/.local/share/man/man1/centinela.1`.
+    Man,
     /// Run only the demo's simulated services and Prometheus API, printing their addresses as JSON,
     /// until stopped (for scripts that point a real Prometheus at them).
     #[command(hide = true)]
@@ -85,6 +93,8 @@ pub enum Format {
     Text,
     Ansi,
     Svg,
+    /// A self-contained HTML page (inline styles, no scripts).
+    Html,
 }
 
 /// The format of a document (`postmortem`, `handoff`).

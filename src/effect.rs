@@ -94,6 +94,15 @@ pub enum Effect {
     },
     /// Write this incident to its file (it changed).
     SaveIncident(Box<crate::incidents::Incident>),
+    /// Put `text` on the clipboard of the engineer's terminal (OSC 52, written by the runtime).
+    Copy {
+        text: String,
+    },
+    /// Render the screen as it is now and save it as SVG and text, named after view `name` and the
+    /// time; answered by `Action::SnapshotSaved`.
+    SaveSnapshot {
+        name: String,
+    },
     /// Ring the terminal bell (a new alert fired and `alerts.bell` is on).
     Bell,
     Quit,

@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 
 pub mod incident_writer;
 pub mod runbook;
+pub mod snapshot_saver;
 
 /// An interactive action waiting for the terminal loop to suspend the screen and run it.
 #[derive(Debug)]
@@ -30,6 +31,10 @@ pub struct Engine {
     pub keymap: Keymap,
     /// A bell is due (a new alert fired and `alerts.bell` is on); the terminal loop rings it.
     pub bell: bool,
+    /// Text to put on the clipboard; the terminal loop writes it as OSC 52 (see [`crate::clipboard`]).
+    pub clipboard: Option<String>,
+    /// Saves the screen (`save_snapshot`); none in tests that do not set one.
+    pub snapshots: Option<snapshot_saver::SnapshotSaver>,
     pub tx: UnboundedSender<Action>,
     pub rx: UnboundedReceiver<Action>,
     /// Runs runbook actions and writes the audit trail, or why it cannot (then every action is
@@ -63,6 +68,8 @@ impl Engine {
             fetcher,
             keymap: Keymap::load(None).unwrap_or_default(),
             bell: false,
+            clipboard: None,
+            snapshots: None,
             tx,
             rx,
             runner: Err("no audit trail is set up".into()),
@@ -163,6 +170,18 @@ impl Engine {
                     }
                 }
                 Effect::Bell => self.bell = true,
+                Effect::Copy { text } => self.clipboard = Some(text),
+                Effect::SaveSnapshot { name } => match &self.snapshots {
+                    // The screen as it is now, at the terminal's size, through the terminal's render path.
+                    Some(s) => {
+                        let buf = crate::snapshot::render(&self.state, &s.theme, &self.keymap);
+                        s.save(&buf, &name, self.state.now_ms, self.tx.clone());
+                    }
+                    None => {
+                        let outcome = Err("cannot save snapshot: no data dir is set up".to_string());
+                        let _ = self.tx.send(Action::SnapshotSaved { outcome });
+                    }
+                },
                 Effect::Quit => go_on = false,
             }
         }

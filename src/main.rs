@@ -6,6 +6,7 @@
 use centinela::actions::audit::{self, HeadCheck, VerifyError};
 use centinela::cli::{AuditCmd, Cli, Command, Format};
 use centinela::engine::incident_writer::IncidentWriter;
+use centinela::engine::snapshot_saver::SnapshotSaver;
 use centinela::incidents::report;
 use centinela::setup::{self, ConfigProblems};
 use centinela::{app, config, paths::Paths, snapshot, terminal};
@@ -14,6 +15,23 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Generated from the command line's definition: no paths, config or runtime needed.
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            centinela::shell::completions(*shell, &mut std::io::stdout());
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::Man) => {
+            return match centinela::shell::man(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("centinela: cannot write the man page: {e}");
+                    ExitCode::from(1)
+                }
+            };
+        }
+        _ => {}
+    }
     let paths = match Paths::resolve() {
         Ok(p) => p,
         Err(e) => {
@@ -62,6 +80,7 @@ fn main() -> ExitCode {
                     Format::Text => snapshot::to_text(&buf),
                     Format::Ansi => snapshot::to_ansi(&buf),
                     Format::Svg => snapshot::to_svg(&buf),
+                    Format::Html => snapshot::to_html(&buf),
                 };
                 print!("{out}");
                 Ok(())
@@ -71,6 +90,8 @@ fn main() -> ExitCode {
                 let mut engine = loaded.engine();
                 engine.set_runner(loaded.runner());
                 engine.incident_writer = Some(IncidentWriter::new(loaded.incidents_dir()));
+                let snapshots = paths.data_dir.join("snapshots");
+                engine.snapshots = Some(SnapshotSaver::new(snapshots, loaded.theme.clone()));
                 engine.state.actions.terminal = true;
                 engine.recorder = loaded.recorder(&engine.state, cli.common.record.as_deref())?;
                 app::run(engine, loaded.theme.clone(), loaded.keymap.clone()).await

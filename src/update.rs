@@ -16,6 +16,7 @@ use crate::variables::{expand, Macros};
 
 pub mod actions;
 mod alerts;
+pub mod copy;
 mod envs;
 mod health;
 pub use envs::from_before_switch;
@@ -100,6 +101,14 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::RunAction { index } => actions::invoke(state, index, false),
         Action::Runbook(event) => actions::apply(state, event),
         Action::Variable(r) => vars::apply(state, r),
+        Action::SnapshotSaved { outcome } => {
+            match outcome {
+                Ok(files) => set_status(state, format!("snapshot saved: {}", files.join(", ")), false),
+                Err(e) => set_status(state, e, true),
+            }
+            state.dirty = true;
+            Vec::new()
+        }
     }
 }
 
@@ -150,6 +159,9 @@ fn on_intent_inner(state: &mut State, intent: Intent) -> Vec<Effect> {
         return effects;
     }
     if let Some(effects) = health::on_intent(state, intent) {
+        return effects;
+    }
+    if let Some(effects) = copy::on_intent(state, intent) {
         return effects;
     }
     let n = state.dashboards.len();
@@ -430,6 +442,8 @@ mod tests;
 mod tests_actions;
 #[cfg(test)]
 mod tests_alerts;
+#[cfg(test)]
+mod tests_copy;
 #[cfg(test)]
 mod tests_envs;
 #[cfg(test)]

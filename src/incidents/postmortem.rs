@@ -233,7 +233,8 @@ fn impact(out: &mut String, inc: &Incident) {
     out.push('\n');
 }
 
-fn timeline(out: &mut String, inc: &Incident) {
+/// The timeline section: one table row per event (also what `y` copies in the incidents view).
+pub fn timeline(out: &mut String, inc: &Incident) {
     let _ = writeln!(out, "## Timeline\n");
     let day = chrono::DateTime::from_timestamp_millis(inc.opened_ms).map(|t| t.format("%Y-%m-%d").to_string());
     let _ = writeln!(out, "Times in UTC, on {} unless a date is given.\n", day.unwrap_or_default());

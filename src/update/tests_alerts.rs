@@ -29,9 +29,9 @@ kind = "stat"
 query = [{ expr = "up" }]
 "#;
 
-const T0: i64 = 1_700_000_000_000;
+pub(super) const T0: i64 = 1_700_000_000_000;
 
-fn state() -> State {
+pub(super) fn state() -> State {
     let c = load_str("t.toml", CFG).unwrap();
     let mut s = State::new(&c, "prod", true, T0);
     s.alerts.created_by = "ana@host".into();
@@ -39,7 +39,7 @@ fn state() -> State {
     s
 }
 
-fn alert(fp: &str, name: &str, sev: &str, service: &str) -> Alert {
+pub(super) fn alert(fp: &str, name: &str, sev: &str, service: &str) -> Alert {
     let labels: Labels = [("alertname", name), ("severity", sev), ("service", service), ("pod", "p-1")]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -78,7 +78,7 @@ fn status(peers: usize) -> AlertsData {
 }
 
 /// Both Alertmanagers answer with `alerts`, statuses with 2 peers, Prometheus with nothing pending.
-fn feed_all(s: &mut State, alerts: Vec<Alert>) -> Vec<Effect> {
+pub(super) fn feed_all(s: &mut State, alerts: Vec<Alert>) -> Vec<Effect> {
     let mut eff = Vec::new();
     for i in 0..2 {
         eff.extend(answer(s, AlertFeed::AmAlerts(i), Ok(AlertsData::Alerts { alerts: alerts.clone() })));
