@@ -20,7 +20,9 @@ pub mod series;
 pub mod silences;
 pub mod stat;
 pub mod table;
+pub mod text;
 pub mod timeseries;
+pub mod unsupported;
 
 use crate::keymap::Keymap;
 use crate::state::State;
