@@ -15,6 +15,7 @@ pub mod cli;
 pub mod config;
 pub mod effect;
 pub mod engine;
+pub mod grafana;
 pub mod health;
 pub mod incidents;
 pub mod keymap;

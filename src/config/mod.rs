@@ -8,6 +8,7 @@ mod action_checks;
 mod action_kind;
 mod actions;
 mod conn;
+mod grafana_ref;
 mod health;
 mod incidents;
 mod load;
@@ -322,7 +323,13 @@ impl AlertsSettings {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dashboard {
+    /// The tab's name; with `grafana`, the Grafana dashboard's title when unset.
+    #[serde(default)]
     pub name: String,
+    /// Read the panels (and variables) from this Grafana dashboard JSON file instead of `panel`
+    /// entries; relative to the config file. See `centinela import-grafana`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grafana: Option<PathBuf>,
     /// Overrides `settings.refresh` for this dashboard.
     pub refresh: Option<Dur>,
     /// Overrides `settings.time_range` for this dashboard.
