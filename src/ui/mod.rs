@@ -56,7 +56,9 @@ pub fn render(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
     } else {
         let rects = layout::panel_rects(&dash.spec, screen.body);
         for (i, ((spec, ps), rect)) in dash.spec.panels.iter().zip(&dash.panels).zip(rects).enumerate() {
-            if rect.width >= 4 && rect.height >= 2 {
+            // A row is a one-line title; every other panel needs a border around something.
+            let rows = if spec.kind == crate::config::PanelKind::Row { 1 } else { 2 };
+            if rect.width >= 4 && rect.height >= rows {
                 panel::draw(f, rect, spec, ps, state, theme, i == dash.focus);
             }
         }
