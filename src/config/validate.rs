@@ -138,7 +138,7 @@ pub fn validate(c: &Config) -> Vec<Found> {
                     Some("remove `query`, or pick a kind that shows data (timeseries, stat, gauge, table, bar, logs)"),
                 );
             }
-            if p.kind == PanelKind::Text && p.content.as_deref().is_none_or(|c| c.trim().is_empty()) {
+            if p.kind == PanelKind::Text && p.content.is_none() {
                 push(at("kind"), format!("text panel `{}` has no `content`", p.title), Some("add content = \"…\""));
             }
             for (qi, q) in p.queries.iter().enumerate() {

@@ -12,6 +12,7 @@ mod datasource;
 mod field;
 mod layout;
 mod panel;
+mod promql;
 mod toml_out;
 mod value;
 mod vars;

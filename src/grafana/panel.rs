@@ -96,7 +96,6 @@ pub fn convert(p: &Value, title: String, pos: Option<GridPos>, ctx: &mut Ctx) ->
         if content.trim().is_empty() {
             ctx.note(&title, "empty text panel; shown as an empty box");
         }
-        let content = if content.trim().is_empty() { " ".to_string() } else { content };
         return blank(title, kind, pos, Some(content), None);
     }
     if ty == "piechart" || ty == "grafana-piechart-panel" {
@@ -193,6 +192,9 @@ fn targets(p: &Value, title: &str, kind: PanelKind, panel_ds: Option<Ds>, ctx: &
             why.push(format!("target {ref_id} has no `expr`"));
             continue;
         };
+        if let Some(why) = (want == Ds::Prometheus).then(|| super::promql::mistake(expr)).flatten() {
+            ctx.note(title, format!("target {ref_id}: Prometheus will refuse this expression (kept as it is): {why}"));
+        }
         let legend = str_of(t, "legendFormat").map(str::trim).filter(|l| !l.is_empty() && *l != "__auto");
         out.push(Query { expr: expr.to_string(), legend: legend.map(str::to_string), scrape: None });
     }
