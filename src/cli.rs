@@ -47,6 +47,14 @@ pub enum Command {
     },
     /// Print the resolved config, state, data and log paths.
     Info,
+    /// Print Grafana dashboards (JSON exports) as centinela `[[dashboard]]` config on stdout; what
+    /// was approximated goes to stderr, one line per note. Or name the file in the config:
+    /// `[[dashboard]]` with `grafana = "file.json"`.
+    ImportGrafana {
+        /// Grafana dashboard JSON files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
     /// Show a recorded session again (`--record FILE`, or the ring's hourly files), read-only.
     Replay(ReplayArgs),
     /// The audit trail of runbook actions.

@@ -16,6 +16,7 @@ pub mod clipboard;
 pub mod config;
 pub mod effect;
 pub mod engine;
+pub mod grafana;
 pub mod health;
 pub mod incidents;
 pub mod keymap;

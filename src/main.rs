@@ -42,6 +42,10 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Command::CheckConfig { file }) => return check_config(file.unwrap_or_else(|| paths.config_file())),
         Some(Command::Info) => return info(&paths, &cli.common),
+        Some(Command::ImportGrafana { files }) => {
+            let status = centinela::grafana::command::run(&files, &mut std::io::stdout(), &mut std::io::stderr());
+            return ExitCode::from(status);
+        }
         Some(Command::Audit { cmd: AuditCmd::Verify { file } }) => {
             let default = file.is_none();
             return audit_verify(&file.unwrap_or_else(|| paths.audit_file_for(cli.common.demo)), default);

@@ -155,3 +155,25 @@ fn snapshot_of_the_alerts_view_in_the_demo() {
     assert!(text.contains("inhibited"), "{text}");
     assert!(text.lines().next().unwrap().contains(" 2C 2H 1M "), "counts by severity, short at 120 columns: {text}");
 }
+
+#[test]
+fn import_grafana_prints_toml_and_reports_per_file() {
+    let home = tempfile::tempdir().unwrap();
+    let good = "tests/fixtures/grafana/every-panel-type.json";
+    let bad = "tests/fixtures/grafana/malformed/truncated.json";
+    let out = centinela(&home).args(["import-grafana", bad, good, "no/such.json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "a file that could not be imported fails the run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("[[dashboard]]\nname = \"Every panel type\""), "the good file is still printed: {stdout}");
+    assert!(stderr.contains(&format!("{bad}: not valid JSON: the file ends in the middle")), "{stderr}");
+    assert!(stderr.contains("no/such.json: cannot read the file"), "{stderr}");
+    assert!(stderr.contains(&format!("{good}: panel `Share`: pie chart drawn as a bar chart")), "{stderr}");
+    assert!(
+        stderr.lines().all(|l| l.starts_with(bad) || l.starts_with(good) || l.starts_with("no/such.json")),
+        "{stderr}"
+    );
+
+    let out = centinela(&home).args(["import-grafana", good]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "approximations are not failures");
+}

@@ -95,11 +95,12 @@ pub fn load_str(file: &str, text: &str) -> Result<Config, Vec<Problem>> {
     }
     // serde visits keys in its own order; a reader goes top to bottom.
     problems.sort_by_key(|p| (p.line, p.col));
-    let Some(config) = parsed else { return Err(problems) };
+    let Some(mut config) = parsed else { return Err(problems) };
     if !problems.is_empty() {
         return Err(problems);
     }
-    let semantic = validate::validate(&config);
+    let mut semantic = super::grafana_ref::expand(file, &mut config);
+    semantic.extend(validate::validate(&config));
     if semantic.is_empty() {
         return Ok(config);
     }

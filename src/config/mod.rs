@@ -8,6 +8,7 @@ mod action_checks;
 mod action_kind;
 mod actions;
 mod conn;
+mod grafana_ref;
 mod health;
 mod incidents;
 mod load;
@@ -27,7 +28,7 @@ pub use health::{HealthMap, HealthTarget};
 pub use incidents::IncidentsSettings;
 pub use logs::{LogPivot, LogsSettings};
 pub use recording::{RecordingSettings, MAX_RING_HOURS};
-pub use variables::{Variable, VariableKind};
+pub use variables::{problem as variable_problem, Variable, VariableKind};
 
 pub use load::{check_files, load_file, load_str, Problem};
 
@@ -322,7 +323,13 @@ impl AlertsSettings {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dashboard {
+    /// The tab's name; with `grafana`, the Grafana dashboard's title when unset.
+    #[serde(default)]
     pub name: String,
+    /// Read the panels (and variables) from this Grafana dashboard JSON file instead of `panel`
+    /// entries; relative to the config file. See `centinela import-grafana`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grafana: Option<PathBuf>,
     /// Overrides `settings.refresh` for this dashboard.
     pub refresh: Option<Dur>,
     /// Overrides `settings.time_range` for this dashboard.
@@ -349,12 +356,23 @@ pub enum PanelKind {
     Bar,
     /// The newest log lines of a LogQL query (from the environment's Loki).
     Logs,
+    /// Fixed text (`content`, Markdown shown as plain wrapped text); no queries.
+    Text,
+    /// A one-line section title (Grafana's rows); no queries.
+    Row,
+    /// A panel centinela cannot draw (an imported Grafana panel); `reason` says why. No queries.
+    Unsupported,
 }
 
 impl PanelKind {
     /// Whether the panel needs a range query (history) or only the latest values.
     pub fn needs_range(self) -> bool {
         matches!(self, PanelKind::Timeseries | PanelKind::Stat)
+    }
+
+    /// Whether the panel shows query results (every kind but text, row and unsupported).
+    pub fn has_data(self) -> bool {
+        !matches!(self, PanelKind::Text | PanelKind::Row | PanelKind::Unsupported)
     }
 }
 
@@ -383,11 +401,17 @@ pub struct Panel {
     pub max: Option<f64>,
     pub thresholds: Option<Thresholds>,
     /// Value mappings: the formatted raw value (e.g. "1") to a text (e.g. "UP").
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub mappings: BTreeMap<String, String>,
     pub pos: Option<GridPos>,
-    #[serde(rename = "query")]
+    #[serde(rename = "query", default, skip_serializing_if = "Vec::is_empty")]
     pub queries: Vec<Query>,
+    /// For `kind = "text"`: the text shown (Markdown, drawn as plain wrapped text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    /// For `kind = "unsupported"`: why centinela cannot draw it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

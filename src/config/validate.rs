@@ -133,12 +133,22 @@ pub fn validate(c: &Config) -> Vec<Found> {
         }
         for (pi, p) in d.panels.iter().enumerate() {
             let at = |k: &'static str| vec![Key("dashboard"), Index(di), Key("panel"), Index(pi), Key(k)];
-            if p.queries.is_empty() {
+            if p.queries.is_empty() && p.kind.has_data() {
                 push(
                     at("query"),
                     format!("panel `{}` has no queries", p.title),
                     Some("add query = [{ expr = \"up\" }]"),
                 );
+            }
+            if !p.queries.is_empty() && !p.kind.has_data() {
+                push(
+                    at("query"),
+                    format!("panel `{}` shows no queries (text, row and unsupported panels have none)", p.title),
+                    Some("remove `query`, or pick a kind that shows data (timeseries, stat, gauge, table, bar, logs)"),
+                );
+            }
+            if p.kind == PanelKind::Text && p.content.is_none() {
+                push(at("kind"), format!("text panel `{}` has no `content`", p.title), Some("add content = \"…\""));
             }
             for (qi, q) in p.queries.iter().enumerate() {
                 if q.expr.trim().is_empty() {

@@ -55,7 +55,7 @@ pub struct Variable {
 }
 
 /// What is wrong with a variable, if anything: (the key at fault, the message, a hint).
-pub(super) fn problem(v: &Variable) -> Option<(&'static str, String, Option<&'static str>)> {
+pub fn problem(v: &Variable) -> Option<(&'static str, String, Option<&'static str>)> {
     let word = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_');
     if !word(&v.name) || v.name.starts_with("__") {
         let msg = format!("variable name `{}` must be letters, digits and `_` (not starting with `__`)", v.name);

@@ -20,7 +20,9 @@ pub mod series;
 pub mod silences;
 pub mod stat;
 pub mod table;
+pub mod text;
 pub mod timeseries;
+pub mod unsupported;
 pub mod vars;
 
 use crate::keymap::Keymap;
@@ -58,7 +60,9 @@ pub fn render(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
         vars::draw_strip(f, screen.body, state, theme);
         let rects = layout::panel_rects(&dash.spec, vars::grid_area(state, screen.body));
         for (i, ((spec, ps), rect)) in dash.spec.panels.iter().zip(&dash.panels).zip(rects).enumerate() {
-            if rect.width >= 4 && rect.height >= 2 {
+            // A row is a one-line title; every other panel needs a border around something.
+            let rows = if spec.kind == crate::config::PanelKind::Row { 1 } else { 2 };
+            if rect.width >= 4 && rect.height >= rows {
                 panel::draw(f, rect, spec, ps, state, theme, i == dash.focus);
             }
         }

@@ -45,6 +45,12 @@ pub fn is_stale(p: &PanelState, now_ms: i64, refresh: Duration) -> bool {
 }
 
 pub fn draw(f: &mut Frame, area: Rect, spec: &Panel, ps: &PanelState, state: &State, theme: &Theme, focused: bool) {
+    match spec.kind {
+        PanelKind::Text => return super::text::draw(f, area, spec, theme, focused),
+        PanelKind::Row => return super::text::row(f, area, spec, theme, focused),
+        PanelKind::Unsupported => return super::unsupported::draw(f, area, spec, theme, focused),
+        _ => {}
+    }
     let refresh = state.dash().refresh;
     let stale = is_stale(ps, state.now_ms, refresh);
     let age = age_label(ps, state.now_ms, refresh);
@@ -104,7 +110,7 @@ pub fn draw(f: &mut Frame, area: Rect, spec: &Panel, ps: &PanelState, state: &St
         PanelKind::Gauge => super::gauge::draw(f, content, spec, &all, theme),
         PanelKind::Table => super::table::draw(f, content, spec, &all, theme),
         PanelKind::Bar => super::bar::draw(f, content, spec, &all, theme),
-        PanelKind::Logs => {}
+        PanelKind::Logs | PanelKind::Text | PanelKind::Row | PanelKind::Unsupported => {}
     }
 }
 
