@@ -36,7 +36,7 @@ pub struct Macros {
 /// A Prometheus duration for `secs` (`90s` → `1m30s`, whole milliseconds kept as `ms`).
 fn prom_duration(secs: f64) -> String {
     let ms = (secs * 1000.0).round().max(1.0) as u64;
-    if ms % 1000 != 0 {
+    if !ms.is_multiple_of(1000) {
         return format!("{ms}ms");
     }
     let mut s = ms / 1000;
