@@ -191,15 +191,18 @@ pub fn action_template(data: &[u8]) {
         .with_secrets(secrets);
     let patterns = Patterns::default();
     let literal_clean = !template.chars().any(is_hostile);
+    // The secret's value may only appear on screen when the input itself wrote it (a template or a
+    // label value holding "s3cret" is quoted back, rightly).
+    let not_written = !text.contains("s3cret");
     for field in [Field::Argv, Field::ExecEnv, Field::Url, Field::Header, Field::Body] {
         match expand_text(template, &ctx, &patterns, field) {
             Ok(t) => {
                 if literal_clean && field != Field::Body {
                     assert_clean("an expanded value", t.reveal());
                 }
-                assert!(!t.shown().contains("s3cret"), "a secret is never shown: {:?}", t.shown());
+                assert!(!not_written || !t.shown().contains("s3cret"), "a secret is shown: {:?}", t.shown());
             }
-            Err(r) => assert!(!r.to_string().contains("s3cret"), "a refusal never shows a secret: {r}"),
+            Err(r) => assert!(!not_written || !r.to_string().contains("s3cret"), "a refusal shows a secret: {r}"),
         }
     }
     if let Ok(argv) = expand_argv(&["restart".to_string(), template.to_string()], &ctx, &patterns) {
