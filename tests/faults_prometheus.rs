@@ -131,3 +131,51 @@ async fn a_server_date_an_hour_off_changes_nothing() {
     let QueryData::Vector { samples } = query(&url).await.unwrap() else { panic!("a vector") };
     assert_eq!(samples[0].t, 1_700_003_600.0);
 }
+
+#[test]
+fn nan_and_infinities_render_as_words_in_every_panel() {
+    use centinela::action::{Action, QueryKey, QueryResult};
+    use centinela::sources::prometheus::{Labels, Sample, Series};
+    for (w, h) in [(80u16, 24u16), (160, 48)] {
+        let mut s = common::filled(0, w, h);
+        let now = common::NOW_MS as f64 / 1000.0;
+        for p in 0..s.dashboards[0].panels.len() {
+            let range = s.dashboards[0].spec.panels[p].kind.needs_range();
+            for t in 0..s.dashboards[0].panels[p].queries.len() {
+                let specials = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
+                let labels = |i: usize| Labels::from([("v".to_string(), ["nan", "pinf", "ninf"][i].to_string())]);
+                let data = if range {
+                    let series = (0..3)
+                        .map(|i| Series {
+                            labels: labels(i),
+                            points: (0..60)
+                                .map(|k| (now - 600.0 + k as f64 * 10.0, if k % 2 == 0 { 1.0 } else { specials[i] }))
+                                .collect(),
+                        })
+                        .collect();
+                    QueryData::Matrix { series }
+                } else {
+                    QueryData::Vector {
+                        samples: (0..3).map(|i| Sample { labels: labels(i), t: now, v: specials[i] }).collect(),
+                    }
+                };
+                let key = QueryKey { dashboard: 0, panel: p, target: t };
+                let generation = s.dashboards[0].panels[p].queries[t].issued;
+                centinela::update::update(
+                    &mut s,
+                    Action::Query(QueryResult { key, generation, at_ms: common::NOW_MS, outcome: Ok(data) }),
+                );
+            }
+        }
+        let buf = centinela::snapshot::render(
+            &s,
+            &centinela::theme::Theme::builtin_default(),
+            &centinela::keymap::Keymap::load(None).unwrap(),
+        );
+        let text = centinela::snapshot::to_text(&buf);
+        // Values, not errors: stat-like panels print the words Prometheus uses; nothing says "error".
+        assert!(text.contains("NaN") || text.contains("+Inf") || text.contains("-Inf"), "{text}");
+        assert!(!text.to_lowercase().contains("not valid"), "{text}");
+        assert!(!text.contains("inf.0") && !text.contains("e308"), "no raw float formatting: {text}");
+    }
+}
