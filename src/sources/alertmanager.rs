@@ -196,6 +196,48 @@ fn uptime_ms(s: &str) -> Option<i64> {
     }
 }
 
+fn decode_json<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, FetchError> {
+    serde_json::from_slice(body).map_err(|e| {
+        err(FetchErrorKind::Decode, format!("{what}: the answer is not valid Alertmanager API JSON ({e})"))
+    })
+}
+
+/// Decode a 2xx `/api/v2/alerts` body. `what` names the backend for messages. (The client's own
+/// decoder, public so the fuzz targets reach it.)
+pub fn decode_alerts(body: &[u8], what: &str) -> Result<Vec<Alert>, FetchError> {
+    Ok(decode_json::<Vec<RawAlert>>(body, what)?.into_iter().map(alert).collect())
+}
+
+/// Decode a 2xx `/api/v2/alerts/groups` body.
+pub fn decode_groups(body: &[u8], what: &str) -> Result<Vec<AlertGroup>, FetchError> {
+    Ok(decode_json::<Vec<RawGroup>>(body, what)?
+        .into_iter()
+        .map(|g| AlertGroup {
+            labels: g.labels,
+            receiver: g.receiver.map(|r| r.name).unwrap_or_default(),
+            fingerprints: g.alerts.into_iter().map(|a| a.fingerprint).collect(),
+        })
+        .collect())
+}
+
+/// Decode a 2xx `/api/v2/silences` body.
+pub fn decode_silences(body: &[u8], what: &str) -> Result<Vec<Silence>, FetchError> {
+    Ok(decode_json::<Vec<RawSilence>>(body, what)?.into_iter().map(silence).collect())
+}
+
+/// Decode a 2xx `/api/v2/status` body.
+pub fn decode_status(body: &[u8], what: &str) -> Result<AmStatus, FetchError> {
+    let raw: RawAmStatus = decode_json(body, what)?;
+    let cluster = raw.cluster.unwrap_or(RawCluster { name: None, status: "disabled".into(), peers: None });
+    Ok(AmStatus {
+        version: raw.version_info.map(|v| v.version).unwrap_or_default(),
+        cluster_status: cluster.status,
+        cluster_name: cluster.name.unwrap_or_default(),
+        peers: cluster.peers.unwrap_or_default().into_iter().map(|p| p.name).collect(),
+        uptime_ms: raw.uptime.as_deref().and_then(uptime_ms),
+    })
+}
+
 impl AmClient {
     pub fn new(src: &PromSource) -> Result<AmClient, String> {
         Ok(AmClient { conn: http::Conn::new(src, "Alertmanager")? })
@@ -222,52 +264,34 @@ impl AmClient {
         err(kind, format!("{} answered HTTP {status}: {said}", self.conn.shown))
     }
 
-    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, FetchError> {
+    /// The body of a 2xx answer to GET `path`; anything else is the error a panel shows.
+    async fn get(&self, path: &str) -> Result<Vec<u8>, FetchError> {
         let c = &self.conn;
         let (status, body) = c.send(c.http.get(c.url(path)), c.cap).await?;
         if !(200..300).contains(&status) {
             return Err(self.http_error(status, &body));
         }
-        serde_json::from_slice(&body).map_err(|e| {
-            err(FetchErrorKind::Decode, format!("{}: the answer is not valid Alertmanager API JSON ({e})", c.shown))
-        })
+        Ok(body)
     }
 
     /// Every alert: active, silenced, inhibited and unprocessed.
     pub async fn alerts(&self) -> Result<Vec<Alert>, FetchError> {
-        let raw: Vec<RawAlert> =
-            self.get("/api/v2/alerts?active=true&silenced=true&inhibited=true&unprocessed=true").await?;
-        Ok(raw.into_iter().map(alert).collect())
+        let body = self.get("/api/v2/alerts?active=true&silenced=true&inhibited=true&unprocessed=true").await?;
+        decode_alerts(&body, &self.conn.shown)
     }
 
     /// The aggregation groups of the routing tree, with their alerts' fingerprints.
     pub async fn groups(&self) -> Result<Vec<AlertGroup>, FetchError> {
-        let raw: Vec<RawGroup> = self.get("/api/v2/alerts/groups?active=true&silenced=true&inhibited=true").await?;
-        Ok(raw
-            .into_iter()
-            .map(|g| AlertGroup {
-                labels: g.labels,
-                receiver: g.receiver.map(|r| r.name).unwrap_or_default(),
-                fingerprints: g.alerts.into_iter().map(|a| a.fingerprint).collect(),
-            })
-            .collect())
+        let body = self.get("/api/v2/alerts/groups?active=true&silenced=true&inhibited=true").await?;
+        decode_groups(&body, &self.conn.shown)
     }
 
     pub async fn silences(&self) -> Result<Vec<Silence>, FetchError> {
-        let raw: Vec<RawSilence> = self.get("/api/v2/silences").await?;
-        Ok(raw.into_iter().map(silence).collect())
+        decode_silences(&self.get("/api/v2/silences").await?, &self.conn.shown)
     }
 
     pub async fn status(&self) -> Result<AmStatus, FetchError> {
-        let raw: RawAmStatus = self.get("/api/v2/status").await?;
-        let cluster = raw.cluster.unwrap_or(RawCluster { name: None, status: "disabled".into(), peers: None });
-        Ok(AmStatus {
-            version: raw.version_info.map(|v| v.version).unwrap_or_default(),
-            cluster_status: cluster.status,
-            cluster_name: cluster.name.unwrap_or_default(),
-            peers: cluster.peers.unwrap_or_default().into_iter().map(|p| p.name).collect(),
-            uptime_ms: raw.uptime.as_deref().and_then(uptime_ms),
-        })
+        decode_status(&self.get("/api/v2/status").await?, &self.conn.shown)
     }
 
     /// Create a silence; returns its id.

@@ -84,9 +84,15 @@ pub fn redirect_error(resp: &reqwest::Response, what: &str) -> FetchError {
 pub fn transport_error(e: &reqwest::Error, what: &str, t: Timeouts) -> FetchError {
     if e.is_timeout() {
         let message = if e.is_connect() {
-            format!("{what}: connection timed out after {}", humantime::format_duration(t.connect))
+            format!(
+                "{what}: connection timed out after {}; check the host and port, or raise connect_timeout",
+                humantime::format_duration(t.connect)
+            )
         } else {
-            format!("{what} timed out after {}", humantime::format_duration(t.total))
+            format!(
+                "{what} timed out after {}; the backend is slow or stuck: raise timeout, or narrow the query",
+                humantime::format_duration(t.total)
+            )
         };
         return err(FetchErrorKind::Timeout, message);
     }
@@ -99,12 +105,31 @@ pub fn transport_error(e: &reqwest::Error, what: &str, t: Timeouts) -> FetchErro
         while let Some(s) = cause.source() {
             cause = s;
         }
-        return err(FetchErrorKind::Connect, format!("{what} is unreachable: {cause}"));
+        return err(FetchErrorKind::Connect, format!("{what} is unreachable: {}", connect_words(e, cause)));
     }
     if e.is_body() || e.is_decode() {
         return err(FetchErrorKind::Decode, format!("{what}: the response body broke off: {}", strip_url(e)));
     }
     err(FetchErrorKind::Connect, format!("{what}: {}", strip_url(e)))
+}
+
+/// Why a connection failed and what to check, from its innermost cause.
+fn connect_words(e: &reqwest::Error, cause: &dyn std::error::Error) -> String {
+    let dns = std::iter::successors(Some(e as &dyn std::error::Error), |c| c.source())
+        .any(|c| c.to_string().starts_with("dns error"));
+    unreachable_words(&cause.to_string(), dns)
+}
+
+/// [`connect_words`] for an error's text (the live tail's connection uses it too); `dns` when the
+/// error is known to come from the name lookup.
+pub(crate) fn unreachable_words(text: &str, dns: bool) -> String {
+    if dns || text.contains("lookup address") || text.contains("Name or service not known") {
+        return format!("the host name does not resolve ({text}); check the host in the url");
+    }
+    if text.contains("refused") {
+        return format!("{text}; check that it is running and that the url's host and port are right");
+    }
+    format!("{text}; check the url and the network")
 }
 
 /// A TLS refusal in words that say which key to set: an untrusted server certificate, or a server

@@ -239,7 +239,11 @@ impl Tailer {
             Ok(Err(e)) => Err(e),
             Err(_) => Err(ConnectError::Failed(err(
                 FetchErrorKind::Timeout,
-                format!("{}: the live tail handshake timed out after {}", self.what, humantime::format_duration(total)),
+                format!(
+                    "{}: the live tail handshake timed out after {}; the backend is slow or stuck: raise timeout",
+                    self.what,
+                    humantime::format_duration(total)
+                ),
             ))),
         }
     }

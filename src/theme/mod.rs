@@ -186,6 +186,12 @@ impl ThemeSet {
         ThemeSet { files }
     }
 
+    /// Add (or replace) the theme `name` from its TOML text, as a user file would.
+    pub fn with_file(mut self, name: &str, text: &str) -> ThemeSet {
+        self.files.insert(name.to_string(), text.to_string());
+        self
+    }
+
     pub fn names(&self) -> Vec<String> {
         self.files.keys().cloned().collect()
     }

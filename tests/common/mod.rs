@@ -8,6 +8,7 @@ use centinela::state::State;
 use centinela::update::update;
 
 pub mod alertmanager;
+pub mod faulty;
 pub mod prometheus;
 
 /// 2023-11-14 22:13:20 UTC: a fixed "now" so frames are identical run to run.

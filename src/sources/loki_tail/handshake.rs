@@ -78,7 +78,10 @@ pub(super) fn handshake_error(e: tungstenite::Error, what: &str) -> ConnectError
             FetchErrorKind::Connect,
             format!("{what}: {}", http::tls_words(&e.to_string()).unwrap_or_default()),
         )),
-        E::Io(e) => ConnectError::Failed(err(FetchErrorKind::Connect, format!("{what} is unreachable: {e}"))),
+        E::Io(e) => ConnectError::Failed(err(
+            FetchErrorKind::Connect,
+            format!("{what} is unreachable: {}", http::unreachable_words(&e.to_string(), false)),
+        )),
         E::Tls(e) => {
             let words = http::tls_words(&e.to_string()).unwrap_or_else(|| format!("TLS: {e}"));
             ConnectError::Failed(err(FetchErrorKind::Connect, format!("{what}: {words}")))
