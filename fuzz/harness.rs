@@ -24,6 +24,7 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("action_template", action_template),
     ("health_classify", health_classify),
     ("sanitize", sanitize_text),
+    ("grafana_import", grafana_import),
 ];
 
 /// What must never reach a terminal cell: C0, DEL, C1, bidi controls, zero-width format characters.
@@ -253,4 +254,24 @@ pub fn sanitize_text(data: &[u8]) {
     let cut = sanitize_trunc(&text, max);
     assert_clean("sanitize_trunc's output", &cut);
     assert!(cut.chars().count() <= max.max(1), "at most {max} characters: {cut:?}");
+}
+
+/// A Grafana dashboard JSON: imported or refused with a clean message; what is imported fits the grid,
+/// its report is clean text, and it writes out as TOML.
+pub fn grafana_import(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    match centinela::grafana::import(text) {
+        Err(e) => assert_clean("an import error", &e.to_string()),
+        Ok(i) => {
+            for p in &i.dashboard.panels {
+                if let Some(g) = p.pos {
+                    assert!(g.x + g.w <= 24 && g.w > 0 && g.h > 0, "{g:?} does not fit the grid");
+                }
+            }
+            for n in &i.report {
+                let _ = n.to_string();
+            }
+            centinela::grafana::to_toml(&i.dashboard).expect("an imported dashboard writes as TOML");
+        }
+    }
 }
