@@ -24,18 +24,8 @@ pub(super) fn expand(config_file: &str, config: &mut Config) -> Vec<Found> {
 
 fn stand_in() -> super::Panel {
     super::Panel {
-        title: "grafana".into(),
-        kind: super::PanelKind::Unsupported,
-        unit: Default::default(),
-        decimals: None,
-        min: None,
-        max: None,
-        thresholds: None,
-        mappings: Default::default(),
-        pos: None,
-        queries: Vec::new(),
-        content: None,
         reason: Some("the Grafana dashboard could not be read".into()),
+        ..super::Panel::new("grafana", super::PanelKind::Unsupported)
     }
 }
 

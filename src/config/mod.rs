@@ -427,6 +427,26 @@ pub struct Query {
     pub scrape: Option<String>,
 }
 
+impl Panel {
+    /// A panel of `kind` titled `title` with nothing else set (no queries, unit `short`, no bounds).
+    pub fn new(title: impl Into<String>, kind: PanelKind) -> Panel {
+        Panel {
+            title: title.into(),
+            kind,
+            unit: Default::default(),
+            decimals: None,
+            min: None,
+            max: None,
+            thresholds: None,
+            mappings: Default::default(),
+            pos: None,
+            queries: Vec::new(),
+            content: None,
+            reason: None,
+        }
+    }
+}
+
 impl Config {
     pub fn environment(&self, name: Option<&str>) -> Option<&Environment> {
         match name.or(self.settings.default_environment.as_deref()) {

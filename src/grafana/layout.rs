@@ -98,20 +98,7 @@ fn flatten(items: &[Value], shift: &mut f64, depth: usize, out: &mut Vec<Panel>,
 }
 
 fn row_panel(title: &str) -> Panel {
-    Panel {
-        title: title.to_string(),
-        kind: PanelKind::Row,
-        unit: Default::default(),
-        decimals: None,
-        min: None,
-        max: None,
-        thresholds: None,
-        mappings: Default::default(),
-        pos: None,
-        queries: Vec::new(),
-        content: None,
-        reason: None,
-    }
+    Panel::new(title, PanelKind::Row)
 }
 
 /// Schema ≤ 16: `rows: [{title, showTitle, collapse, height: "250px", panels: [{span: 6, …}]}]`.

@@ -37,20 +37,7 @@ fn blank(
     content: Option<String>,
     reason: Option<String>,
 ) -> Panel {
-    Panel {
-        title,
-        kind,
-        unit: Default::default(),
-        decimals: None,
-        min: None,
-        max: None,
-        thresholds: None,
-        mappings: Default::default(),
-        pos,
-        queries: Vec::new(),
-        content,
-        reason,
-    }
+    Panel { pos, content, reason, ..Panel::new(title, kind) }
 }
 
 /// The title shown for panel `p`: its own, else its type (and a note).

@@ -92,15 +92,7 @@ pub fn draw_picker(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let mut lines = rows;
     lines.push(Line::raw(""));
     lines.push(Line::styled(" ● current · enter switch · esc close", theme.style(Role::Muted)));
-    let content_w = lines.iter().map(Line::width).max().unwrap_or(20) + 3;
-    let width = (content_w as u16).min(area.width);
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height.saturating_sub(height)) / 3,
-        width,
-        height,
-    };
+    let popup = super::layout::popup_for(area, &lines);
     let block = Block::bordered().title(" switch environment ").border_style(theme.style(Role::Focus));
     f.render_widget(Clear, popup);
     f.render_widget(Paragraph::new(lines).block(block), popup);

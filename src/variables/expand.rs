@@ -119,47 +119,41 @@ fn is_word(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
 
+/// The reference `open`name[:format]`close` starting at byte `i` of `q`, if well formed.
+fn delimited<'a>(q: &'a str, i: usize, open: &str, close: &str) -> Option<Ref<'a>> {
+    let from = i + open.len();
+    let len = q[from..].find(close)?;
+    let inner = &q[from..from + len];
+    let (name, format) = match inner.split_once(':') {
+        Some((n, f)) => (n, Some(f)),
+        None => (inner, None),
+    };
+    let word = !name.is_empty() && name.bytes().all(is_word);
+    word.then_some(Ref { start: i, end: from + len + close.len(), name, format })
+}
+
 /// Every variable-shaped reference in `q`, in order.
 fn refs(q: &str) -> Vec<Ref<'_>> {
     let b = q.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'$' && b.get(i + 1) == Some(&b'{') {
-            if let Some(close) = q[i + 2..].find('}') {
-                let inner = &q[i + 2..i + 2 + close];
-                let (name, format) = match inner.split_once(':') {
-                    Some((n, f)) => (n, Some(f)),
-                    None => (inner, None),
-                };
-                if !name.is_empty() && name.bytes().all(is_word) {
-                    out.push(Ref { start: i, end: i + 3 + close, name, format });
-                    i += 3 + close;
-                    continue;
-                }
+        let found = match (b[i], b.get(i + 1)) {
+            (b'$', Some(b'{')) => delimited(q, i, "${", "}"),
+            (b'[', Some(b'[')) => delimited(q, i, "[[", "]]"),
+            (b'$', _) => {
+                let len = b[i + 1..].iter().take_while(|c| is_word(**c)).count();
+                (len > 0).then(|| Ref { start: i, end: i + 1 + len, name: &q[i + 1..i + 1 + len], format: None })
             }
-        } else if b[i] == b'$' {
-            let len = b[i + 1..].iter().take_while(|c| is_word(**c)).count();
-            if len > 0 {
-                out.push(Ref { start: i, end: i + 1 + len, name: &q[i + 1..i + 1 + len], format: None });
-                i += 1 + len;
-                continue;
+            _ => None,
+        };
+        match found {
+            Some(r) => {
+                i = r.end;
+                out.push(r);
             }
-        } else if b[i] == b'[' && b.get(i + 1) == Some(&b'[') {
-            if let Some(close) = q[i + 2..].find("]]") {
-                let inner = &q[i + 2..i + 2 + close];
-                let (name, format) = match inner.split_once(':') {
-                    Some((n, f)) => (n, Some(f)),
-                    None => (inner, None),
-                };
-                if !name.is_empty() && name.bytes().all(is_word) {
-                    out.push(Ref { start: i, end: i + 4 + close, name, format });
-                    i += 4 + close;
-                    continue;
-                }
-            }
+            None => i += 1,
         }
-        i += 1;
     }
     out
 }
