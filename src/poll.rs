@@ -3,6 +3,9 @@
 //! - One request at a time per task key (a panel query, an alerting feed): a request for a key that
 //!   is already running waits as the single pending one, and a newer submission replaces it (newest
 //!   wins), so a slow backend never piles up requests.
+//! - Identical Prometheus queries are asked once: a panel query whose expression, range and step (or
+//!   evaluation time) match a request in flight joins it, and the answer goes to every panel waiting
+//!   for it (two panels, or a stat and a chart, showing the same expression cost one request).
 //! - At most `max_in_flight` requests to Prometheus at once, and two per Alertmanager (semaphores).
 //! - Connect and total timeouts come from the clients; every request ends in exactly one action
 //!   (`Query`, `Alerts` or `Write`), good or bad, so `update` always learns the outcome.
@@ -63,6 +66,23 @@ impl Job {
 
 type Client<T> = Result<Arc<T>, String>;
 
+/// What makes two Prometheus queries the same request: the expression, and the range and step, or
+/// the evaluation time (its bits) of an instant query.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct SameQuery(String, Option<(i64, i64, i64)>, u64);
+
+impl SameQuery {
+    fn of(req: &FetchRequest) -> SameQuery {
+        match req.range {
+            Some(r) => SameQuery(req.expr.clone(), Some((r.start, r.end, r.step)), 0),
+            None => SameQuery(req.expr.clone(), None, req.time.to_bits()),
+        }
+    }
+}
+
+/// The panel queries waiting for one request: `None` once the answer is being sent (too late to join).
+type Waiting = Arc<std::sync::Mutex<Option<Vec<(QueryKey, u64)>>>>;
+
 struct Am {
     client: Client<AmClient>,
     limit: Arc<Semaphore>,
@@ -89,6 +109,8 @@ pub struct Fetcher {
     tail: JoinSet<()>,
     running: HashSet<TaskKey>,
     pending: HashMap<TaskKey, Job>,
+    /// Prometheus queries in flight, and the panel queries each answer goes to.
+    shared: HashMap<SameQuery, Waiting>,
     tasks: JoinSet<()>,
     tx: UnboundedSender<Action>,
 }
@@ -115,6 +137,7 @@ impl Fetcher {
             tail: JoinSet::new(),
             running: HashSet::new(),
             pending: HashMap::new(),
+            shared: HashMap::new(),
             tasks: JoinSet::new(),
             tx,
         }
@@ -200,6 +223,7 @@ impl Fetcher {
     pub fn completed(&mut self, key: TaskKey) {
         self.running.remove(&key);
         while self.tasks.try_join_next().is_some() {}
+        self.shared.retain(|_, w| w.lock().is_ok_and(|w| w.is_some()));
         if let Some(next) = self.pending.remove(&key) {
             self.spawn(next);
         }
@@ -251,6 +275,15 @@ impl Fetcher {
                 });
             }
             Job::Query(req) => {
+                let same = SameQuery::of(&req);
+                if let Some(waiting) = self.shared.get(&same) {
+                    if let Ok(Some(list)) = waiting.lock().as_deref_mut() {
+                        list.push((req.key, req.generation));
+                        return;
+                    }
+                }
+                let waiting: Waiting = Arc::new(std::sync::Mutex::new(Some(vec![(req.key, req.generation)])));
+                self.shared.insert(same, waiting.clone());
                 let client = self.client.clone();
                 let limit = self.limit.clone();
                 self.tasks.spawn(async move {
@@ -267,8 +300,17 @@ impl Fetcher {
                     if let Err(e) = &outcome {
                         tracing::debug!(key = ?req.key, error = %e.message, "query failed");
                     }
-                    let r = QueryResult { key: req.key, generation: req.generation, at_ms: now_ms(), outcome };
-                    let _ = tx.send(Action::Query(r));
+                    let at_ms = now_ms();
+                    let mut waiting =
+                        waiting.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take().unwrap_or_default();
+                    let last = waiting.pop();
+                    for (key, generation) in waiting {
+                        let r = QueryResult { key, generation, at_ms, outcome: outcome.clone() };
+                        let _ = tx.send(Action::Query(r));
+                    }
+                    if let Some((key, generation)) = last {
+                        let _ = tx.send(Action::Query(QueryResult { key, generation, at_ms, outcome }));
+                    }
                 });
             }
             Job::Feed { feed, generation } => {
