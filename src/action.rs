@@ -447,6 +447,9 @@ pub enum Action {
     RunAction { index: usize },
     /// A runbook action's run moved.
     Runbook(RunbookEvent),
+    /// Bytes per second written to the terminal, measured by the terminal loop just before a frame
+    /// it draws anyway (so the counter never causes a redraw of its own). Not recorded.
+    Wire { bytes_per_s: u64 },
 }
 
 impl From<Intent> for Action {

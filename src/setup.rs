@@ -119,6 +119,9 @@ pub async fn load(common: &Common) -> anyhow::Result<Loaded> {
     let (theme, keymap) = look(&paths, &common.theme.clone().unwrap_or_else(|| config.settings.theme.clone()))?;
     let mut config = config;
     config.settings.read_only |= common.read_only;
+    if config.settings.low_bandwidth || common.low_bandwidth {
+        config.apply_low_bandwidth();
+    }
     Ok(Loaded {
         env_name: env.name.clone(),
         config_path,
