@@ -39,8 +39,16 @@ bin="$(realpath "$bin")"
 
 tmp="$(mktemp -d)"
 session="centinela-soak-$$"
+# A tmux server of its own: another tmux user on the machine (kill-server) cannot end the run.
+tmux() { command tmux -L "$session" "$@"; }
+died() {
+    echo "soak: centinela (pid $pid) is gone $1; the pane and the end of its log:" >&2
+    tmux capture-pane -p -t "$session" 2>/dev/null | grep -v '^$' | tail -n 15 >&2 || true
+    find "$tmp/state" -name '*.log*' -type f -exec tail -n 30 {} + >&2 2>/dev/null || true
+    exit 1
+}
 cleanup() {
-    tmux kill-session -t "$session" 2>/dev/null || true
+    tmux kill-server 2>/dev/null || true
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -50,6 +58,8 @@ for a in "${extra[@]+"${extra[@]}"}"; do args+=" $(printf '%q' "$a")"; done
 tmux new-session -d -s "$session" -x 160 -y 48 \
     "CENTINELA_DEMO_LOOP=5m CENTINELA_DEMO_FLAP=1 CENTINELA_CONFIG_DIR=$tmp/config CENTINELA_STATE_DIR=$tmp/state \
      CENTINELA_DATA_DIR=$tmp/data exec $(printf '%q' "$bin") --demo$args"
+# Keep the pane after centinela ends, so a crash's last words can be read.
+tmux set-option -t "$session" remain-on-exit on >/dev/null
 sleep 1
 pid="$(tmux display-message -p -t "$session" '#{pane_pid}')"
 echo "soak: pid $pid, $minutes min, 160x48, incident every 5 min, backends flapping; $(date -u +%FT%TZ)"
@@ -64,10 +74,7 @@ next_key=$((start + 60))
 while (( $(date +%s) < end )); do
     now=$(date +%s)
     rss="$(rss_kib)"
-    if [[ -z "$rss" ]]; then
-        echo "soak: centinela (pid $pid) is gone after $((now - start)) s" >&2
-        exit 1
-    fi
+    [[ -n "$rss" ]] || died "after $((now - start)) s"
     samples+=("$rss")
     [[ -n "$csv" ]] && echo "$((now - start)),$rss" >>"$csv"
     if [[ -z "$base" ]] && (( now - start >= 300 )); then
@@ -75,17 +82,14 @@ while (( $(date +%s) < end )); do
         echo "soak: RSS at 5 min: $((base / 1024)).$(((base % 1024) * 10 / 1024)) MiB ($base KiB)"
     fi
     if (( now >= next_key )); then
-        tmux send-keys -t "$session" Tab
+        tmux send-keys -t "$session" Tab || true
         next_key=$((now + 60))
     fi
     sleep 10
 done
 
 last="$(rss_kib)"
-if [[ -z "$last" ]]; then
-    echo "soak: centinela (pid $pid) is gone at the end" >&2
-    exit 1
-fi
+[[ -n "$last" ]] || died "at the end"
 max=0
 for s in "${samples[@]}"; do (( s > max )) && max=$s; done
 echo "soak: RSS at the end ($minutes min): $((last / 1024)).$(((last % 1024) * 10 / 1024)) MiB ($last KiB); peak $max KiB; ${#samples[@]} samples"
