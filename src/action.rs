@@ -469,6 +469,9 @@ pub enum Action {
     Variable(VariableResult),
     /// The engine saved a snapshot of the screen (the files written), or why it could not.
     SnapshotSaved { outcome: Result<Vec<String>, String> },
+    /// Bytes per second written to the terminal, measured by the terminal loop just before a frame
+    /// it draws anyway (so the counter never causes a redraw of its own). Not recorded.
+    Wire { bytes_per_s: u64 },
 }
 
 /// The answer to a `query` variable's question: the raw texts, before the variable's regex.

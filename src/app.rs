@@ -135,9 +135,17 @@ pub async fn run(mut engine: Engine, theme: Theme, keymap: Keymap) -> anyhow::Re
     engine.handle(Action::Resize { width: size.width, height: size.height });
     engine.handle(Action::Tick { now_ms: now_ms() });
     let mut draw_by: Option<tokio::time::Instant> = Some(tokio::time::Instant::now());
+    let mut meter = crate::terminal::Meter::default();
     loop {
         let due = draw_by.is_some_and(|d| tokio::time::Instant::now() >= d) || engine.fetcher.in_flight() == 0;
         if engine.state.dirty && due {
+            // The bytes/s counter moves only with a frame drawn anyway, never on its own.
+            if engine.state.show_bytes_per_second {
+                let written = guard.written.load(std::sync::atomic::Ordering::Relaxed);
+                if let Some(bytes_per_s) = meter.sample(std::time::Instant::now(), written) {
+                    engine.handle(Action::Wire { bytes_per_s });
+                }
+            }
             engine.state.dirty = false;
             draw_by = None;
             let state = &engine.state;

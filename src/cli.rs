@@ -30,6 +30,10 @@ pub struct Common {
     /// Refuse every write: silences, acknowledgements, actions.
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// For slow links: no braille, 16 colours, nothing redrawn on its own, refreshes twice as long
+    /// (at least 30 s), bytes/s in the status line. Same as `settings.low_bandwidth = true`.
+    #[arg(long, global = true)]
+    pub low_bandwidth: bool,
     /// Record the session into FILE for `centinela replay` (gzip-compressed JSON lines; plain when
     /// FILE ends in .jsonl). Secrets are never recorded.
     #[arg(long, global = true, value_name = "FILE")]

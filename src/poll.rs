@@ -3,6 +3,9 @@
 //! - One request at a time per task key (a panel query, an alerting feed): a request for a key that
 //!   is already running waits as the single pending one, and a newer submission replaces it (newest
 //!   wins), so a slow backend never piles up requests.
+//! - Identical Prometheus queries are asked once: a panel query whose expression, range and step (or
+//!   evaluation time) match a request in flight joins it, and the answer goes to every panel waiting
+//!   for it (two panels, or a stat and a chart, showing the same expression cost one request).
 //! - At most `max_in_flight` requests to Prometheus at once, and two per Alertmanager (semaphores).
 //! - Connect and total timeouts come from the clients; every request ends in exactly one action
 //!   (`Query`, `Alerts` or `Write`), good or bad, so `update` always learns the outcome.
@@ -67,6 +70,23 @@ impl Job {
 
 type Client<T> = Result<Arc<T>, String>;
 
+/// What makes two Prometheus queries the same request: the expression, and the range and step, or
+/// the evaluation time (its bits) of an instant query.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct SameQuery(String, Option<(i64, i64, i64)>, u64);
+
+impl SameQuery {
+    fn of(req: &FetchRequest) -> SameQuery {
+        match req.range {
+            Some(r) => SameQuery(req.expr.clone(), Some((r.start, r.end, r.step)), 0),
+            None => SameQuery(req.expr.clone(), None, req.time.to_bits()),
+        }
+    }
+}
+
+/// The panel queries waiting for one request: `None` once the answer is being sent (too late to join).
+type Waiting = Arc<std::sync::Mutex<Option<Vec<(QueryKey, u64)>>>>;
+
 struct Am {
     client: Client<AmClient>,
     limit: Arc<Semaphore>,
@@ -93,12 +113,29 @@ pub struct Fetcher {
     tail: JoinSet<()>,
     running: HashSet<TaskKey>,
     pending: HashMap<TaskKey, Job>,
+    /// Prometheus queries in flight, and the panel queries each answer goes to.
+    shared: HashMap<SameQuery, Waiting>,
     tasks: JoinSet<()>,
     tx: UnboundedSender<Action>,
 }
 
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+/// `call` on the environment's Prometheus under its concurrency limit, or why there is no Prometheus.
+async fn prom_call<T, F, Fut>(client: Client<PromClient>, limit: Arc<Semaphore>, call: F) -> Result<T, FetchError>
+where
+    F: FnOnce(Arc<PromClient>) -> Fut,
+    Fut: std::future::Future<Output = Result<T, FetchError>>,
+{
+    match client {
+        Err(why) => Err(setup_error(&why)),
+        Ok(client) => {
+            let _permit = limit.acquire_owned().await;
+            call(client).await
+        }
+    }
 }
 
 fn setup_error(why: &str) -> FetchError {
@@ -119,6 +156,7 @@ impl Fetcher {
             tail: JoinSet::new(),
             running: HashSet::new(),
             pending: HashMap::new(),
+            shared: HashMap::new(),
             tasks: JoinSet::new(),
             tx,
         }
@@ -204,6 +242,7 @@ impl Fetcher {
     pub fn completed(&mut self, key: TaskKey) {
         self.running.remove(&key);
         while self.tasks.try_join_next().is_some() {}
+        self.shared.retain(|_, w| w.lock().is_ok_and(|w| w.is_some()));
         if let Some(next) = self.pending.remove(&key) {
             self.spawn(next);
         }
@@ -255,37 +294,47 @@ impl Fetcher {
                 });
             }
             Job::Query(req) => {
+                let same = SameQuery::of(&req);
+                if let Some(waiting) = self.shared.get(&same) {
+                    if let Ok(Some(list)) = waiting.lock().as_deref_mut() {
+                        list.push((req.key, req.generation));
+                        return;
+                    }
+                }
+                let waiting: Waiting = Arc::new(std::sync::Mutex::new(Some(vec![(req.key, req.generation)])));
+                self.shared.insert(same, waiting.clone());
                 let client = self.client.clone();
                 let limit = self.limit.clone();
                 self.tasks.spawn(async move {
-                    let outcome = match client {
-                        Err(why) => Err(setup_error(&why)),
-                        Ok(client) => {
-                            let _permit = limit.acquire_owned().await;
-                            match req.range {
-                                Some(r) => client.query_range(&req.expr, r).await,
-                                None => client.query(&req.expr, req.time).await,
-                            }
+                    let outcome = prom_call(client, limit, |c| async move {
+                        match req.range {
+                            Some(r) => c.query_range(&req.expr, r).await,
+                            None => c.query(&req.expr, req.time).await,
                         }
-                    };
+                    })
+                    .await;
                     if let Err(e) = &outcome {
                         tracing::debug!(key = ?req.key, error = %e.message, "query failed");
                     }
-                    let r = QueryResult { key: req.key, generation: req.generation, at_ms: now_ms(), outcome };
-                    let _ = tx.send(Action::Query(r));
+                    let at_ms = now_ms();
+                    let mut waiting =
+                        waiting.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take().unwrap_or_default();
+                    let last = waiting.pop();
+                    for (key, generation) in waiting {
+                        let r = QueryResult { key, generation, at_ms, outcome: outcome.clone() };
+                        let _ = tx.send(Action::Query(r));
+                    }
+                    if let Some((key, generation)) = last {
+                        let _ = tx.send(Action::Query(QueryResult { key, generation, at_ms, outcome }));
+                    }
                 });
             }
             Job::Variable { dashboard, var, generation, query, time } => {
                 let client = self.client.clone();
                 let limit = self.limit.clone();
                 self.tasks.spawn(async move {
-                    let outcome = match client {
-                        Err(why) => Err(setup_error(&why)),
-                        Ok(client) => {
-                            let _permit = limit.acquire_owned().await;
-                            client.variable_choices(&query, time).await
-                        }
-                    };
+                    let outcome =
+                        prom_call(client, limit, |c| async move { c.variable_choices(&query, time).await }).await;
                     let _ = tx.send(Action::Variable(crate::action::VariableResult {
                         dashboard,
                         var,

@@ -87,7 +87,9 @@ pub async fn load(common: &Common) -> anyhow::Result<Loaded> {
             .ok()
             .and_then(|s| config::parse_duration(&s).ok())
             .map_or(0, |d| d.as_millis() as i64);
-        let handle = crate::demo::start(DemoOptions { start_unix_ms: now_ms() - offset, frozen: false })
+        // CENTINELA_DEMO_LOOP / CENTINELA_DEMO_FLAP: the incident on repeat, flapping backends (soak runs).
+        let soak = crate::demo::Soak::from_env();
+        let handle = crate::demo::start_with(DemoOptions { start_unix_ms: now_ms() - offset, frozen: false }, soak)
             .await
             .context("cannot start the demo's loopback servers")?;
         (demo_config(&handle)?, Some(handle))
@@ -117,6 +119,9 @@ pub async fn load(common: &Common) -> anyhow::Result<Loaded> {
     let (theme, keymap) = look(&paths, &common.theme.clone().unwrap_or_else(|| config.settings.theme.clone()))?;
     let mut config = config;
     config.settings.read_only |= common.read_only;
+    if config.settings.low_bandwidth || common.low_bandwidth {
+        config.apply_low_bandwidth();
+    }
     Ok(Loaded {
         env_name: env.name.clone(),
         config_path,

@@ -109,6 +109,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.dirty = true;
             Vec::new()
         }
+        // Shown with the frame about to be drawn; never a reason to draw one.
+        Action::Wire { bytes_per_s } => {
+            state.bytes_per_s = Some(bytes_per_s);
+            Vec::new()
+        }
     }
 }
 
@@ -420,10 +425,15 @@ fn tick_signature(state: &State) -> u64 {
     (state.now_ms / 60_000).hash(&mut h);
     let refresh = state.dash().refresh;
     for p in &state.dash().panels {
-        crate::ui::panel::age_label(p, state.now_ms, refresh).hash(&mut h);
+        crate::ui::panel::age_label_in(p, state.now_ms, refresh, state.low_bandwidth).hash(&mut h);
     }
     state.status.is_some().hash(&mut h);
     state.page.hash(&mut h);
+    // Low bandwidth: nothing redraws on its own but the minute and the data ages (no countdowns;
+    // a NEW tag goes with the next redraw after its minute).
+    if state.low_bandwidth {
+        return h.finish();
+    }
     // The logs view counts down to the tail's next reconnection attempt.
     if let (Page::Logs, crate::state::logs::TailStatus::Retrying { retry_at_ms, .. }) = (state.page, &state.logs.tail) {
         ((retry_at_ms - state.now_ms).max(0) / 1000).hash(&mut h);

@@ -117,6 +117,13 @@ pub struct Settings {
     pub read_only: bool,
     /// How often health targets are checked unless they say otherwise.
     pub health_interval: Dur,
+    /// For slow links (`--low-bandwidth` sets it too): charts in half blocks instead of braille, the
+    /// 16 ANSI colours only, nothing that redraws on its own, every refresh (panels, alerts, health)
+    /// twice as long and at least 30 s, and the bytes/s written to the terminal in the status line.
+    pub low_bandwidth: bool,
+    /// Show the bytes/s written to the terminal in the status line (on in low-bandwidth mode). It is
+    /// updated only when a frame is drawn anyway, so it never causes a redraw of its own.
+    pub show_bytes_per_second: bool,
 }
 
 impl Default for Settings {
@@ -130,8 +137,15 @@ impl Default for Settings {
             utc: false,
             read_only: false,
             health_interval: d(15),
+            low_bandwidth: false,
+            show_bytes_per_second: false,
         }
     }
+}
+
+/// A refresh interval in low-bandwidth mode: twice as long, and at least 30 s.
+pub fn low_bandwidth_refresh(d: Duration) -> Duration {
+    (d * 2).max(Duration::from_secs(30))
 }
 
 /// One environment and its backends.
@@ -448,6 +462,26 @@ impl Panel {
 }
 
 impl Config {
+    /// Low-bandwidth mode (`settings.low_bandwidth` or `--low-bandwidth`): every refresh lengthened
+    /// ([`low_bandwidth_refresh`]) and the bytes/s counter shown. Called once, when the layers are
+    /// merged (`setup::load`); the config then holds the intervals in force (so do recordings).
+    pub fn apply_low_bandwidth(&mut self) {
+        self.settings.low_bandwidth = true;
+        self.settings.show_bytes_per_second = true;
+        let longer = |d: &mut Dur| d.0 = low_bandwidth_refresh(d.0);
+        longer(&mut self.settings.refresh);
+        longer(&mut self.settings.health_interval);
+        longer(&mut self.alerts.refresh);
+        for d in &mut self.dashboards {
+            d.refresh.as_mut().map(longer);
+        }
+        for e in &mut self.environments {
+            for h in &mut e.health {
+                h.interval.as_mut().map(longer);
+            }
+        }
+    }
+
     pub fn environment(&self, name: Option<&str>) -> Option<&Environment> {
         match name.or(self.settings.default_environment.as_deref()) {
             Some(n) => self.environments.iter().find(|e| e.name == n),
@@ -477,6 +511,24 @@ mod tests {
         assert_eq!(parse_duration("7d").unwrap(), Duration::from_secs(7 * 86400));
         assert!(parse_duration("0s").unwrap_err().contains("zero"));
         assert!(parse_duration("soon").unwrap_err().contains("30s, 5m"));
+    }
+
+    #[test]
+    fn low_bandwidth_lengthens_every_refresh() {
+        let mut c = load_str(
+            "t.toml",
+            "[settings]\nrefresh = \"10s\"\n[alerts]\nrefresh = \"20s\"\n[[environment]]\nname = \"p\"\n\
+             prometheus = { url = \"http://x\" }\n[[dashboard]]\nname = \"D\"\nrefresh = \"1m\"\n\
+             [[dashboard.panel]]\ntitle = \"P\"\nkind = \"stat\"\nquery = [{ expr = \"up\" }]\n",
+        )
+        .unwrap();
+        assert!(!c.settings.low_bandwidth && !c.settings.show_bytes_per_second);
+        c.apply_low_bandwidth();
+        assert!(c.settings.low_bandwidth && c.settings.show_bytes_per_second);
+        assert_eq!(c.settings.refresh.0, Duration::from_secs(30), "10 s doubled is 20 s: raised to 30 s");
+        assert_eq!(c.alerts.refresh.0, Duration::from_secs(40));
+        assert_eq!(c.dashboards[0].refresh.unwrap().0, Duration::from_secs(120));
+        assert_eq!(c.settings.health_interval.0, Duration::from_secs(30));
     }
 
     #[test]

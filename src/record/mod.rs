@@ -185,9 +185,10 @@ pub struct Entry {
     pub a: Action,
 }
 
-/// Whether `action` goes into a recording: everything `update` sees except shutdown requests.
+/// Whether `action` goes into a recording: everything `update` sees except shutdown requests and the
+/// terminal's bytes/s (a property of this terminal, not of the session).
 pub fn is_recorded(action: &Action) -> bool {
-    !matches!(action, Action::Key { .. } | Action::Shutdown { .. })
+    !matches!(action, Action::Key { .. } | Action::Shutdown { .. } | Action::Wire { .. })
 }
 
 /// `20240501-174210`: a UTC time as file names and session ids write it.

@@ -253,7 +253,7 @@ fn service(job: &str) -> Labels {
 
 /// The series for which `rule`'s expression holds at `t`: (series labels, active since, value).
 fn holding(w: &World, rule: &Rule, t: f64) -> Vec<(Labels, f64, f64)> {
-    let since = |s: f64| w.t0 + s;
+    let since = |s: f64| w.t0_at(t) + s;
     let negocio = "agente_negocio";
     match rule.name {
         "Watchdog" => vec![(Labels::new(), w.t0 - UP_BEFORE_T0, 1.0)],

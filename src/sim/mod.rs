@@ -103,9 +103,87 @@ async fn serve(router: axum::Router) -> std::io::Result<(SocketAddr, JoinHandle<
     Ok((addr, spawn(listener, addr, router)))
 }
 
+/// Extras for soak runs (`scripts/soak.sh`): the incident on repeat, and backends that fail now and then.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Soak {
+    /// Play the incident again every this long (`CENTINELA_DEMO_LOOP=5m`; at least 2 minutes).
+    pub repeat_every: Option<std::time::Duration>,
+    /// Prometheus, both Alertmanagers and Loki answer 503 or hang for a while, each on its own
+    /// schedule (`CENTINELA_DEMO_FLAP=1`; see [`flap_at`]).
+    pub flap: bool,
+}
+
+impl Soak {
+    /// From `CENTINELA_DEMO_LOOP` (a duration; `1` means 5 minutes) and `CENTINELA_DEMO_FLAP`.
+    pub fn from_env() -> Soak {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty() && v != "0");
+        let repeat_every = var("CENTINELA_DEMO_LOOP")
+            .map(|v| crate::config::parse_duration(&v).unwrap_or(std::time::Duration::from_secs(300)));
+        Soak { repeat_every, flap: var("CENTINELA_DEMO_FLAP").is_some() }
+    }
+}
+
+/// What a flapping backend does with a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flap {
+    Answer,
+    /// 503 at once.
+    Fail,
+    /// Nothing for [`HANG`], then 503: longer than the clients' default timeout.
+    Hang,
+}
+
+/// How long a hanging backend holds a request.
+pub const HANG: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A flapping backend's schedule, a 2-minute cycle shifted by `offset_s` per backend: it fails for
+/// 10 s, answers for 50 s, hangs for 6 s, answers for the rest.
+pub fn flap_at(unix_s: u64, offset_s: u64) -> Flap {
+    match (unix_s + offset_s) % 120 {
+        0..10 => Flap::Fail,
+        60..66 => Flap::Hang,
+        _ => Flap::Answer,
+    }
+}
+
+async fn flapping(
+    axum::extract::State(offset): axum::extract::State<u64>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let now = (crate::poll::now_ms() / 1000).max(0) as u64;
+    let unavailable = (axum::http::StatusCode::SERVICE_UNAVAILABLE, "flapping (CENTINELA_DEMO_FLAP)");
+    match flap_at(now, offset) {
+        Flap::Answer => next.run(req).await,
+        Flap::Fail => unavailable.into_response(),
+        Flap::Hang => {
+            tokio::time::sleep(HANG).await;
+            unavailable.into_response()
+        }
+    }
+}
+
+fn flaps(router: axum::Router, soak: Soak, offset_s: u64) -> axum::Router {
+    if soak.flap {
+        router.layer(axum::middleware::from_fn_with_state(offset_s, flapping))
+    } else {
+        router
+    }
+}
+
 /// Start the demo's servers on loopback ports chosen by the OS.
 pub async fn start(opts: DemoOptions) -> std::io::Result<DemoHandle> {
-    let world = Arc::new(if opts.frozen { World::frozen(opts.start_unix_ms) } else { World::new(opts.start_unix_ms) });
+    start_with(opts, Soak::default()).await
+}
+
+/// [`start`], with the soak extras.
+pub async fn start_with(opts: DemoOptions, soak: Soak) -> std::io::Result<DemoHandle> {
+    let world = Arc::new(match (opts.frozen, soak.repeat_every) {
+        (true, _) => World::frozen(opts.start_unix_ms),
+        (false, Some(every)) => World::looping(opts.start_unix_ms, every),
+        (false, None) => World::new(opts.start_unix_ms),
+    });
     let mut tasks = Vec::new();
     let mut services = Vec::new();
     for (job, instance, _) in scenario::SERVICES {
@@ -119,7 +197,8 @@ pub async fn start(opts: DemoOptions) -> std::io::Result<DemoHandle> {
             addr,
         });
     }
-    let (addr, task) = serve(prom_api::router(world.clone()).merge(prom_alerts::router(world.clone()))).await?;
+    let prom = prom_api::router(world.clone()).merge(prom_alerts::router(world.clone()));
+    let (addr, task) = serve(flaps(prom, soak, 0)).await?;
     tasks.push(task);
     let prometheus_url = format!("http://{addr}");
     // Both Alertmanagers' ports are known before either starts, so each can list the other as a peer.
@@ -142,12 +221,12 @@ pub async fn start(opts: DemoOptions) -> std::io::Result<DemoHandle> {
             name: peers[i].name.clone(),
             peers: peers.clone(),
         };
-        tasks.push(spawn(listener, addr, am_api::router(Arc::new(state))));
+        tasks.push(spawn(listener, addr, flaps(am_api::router(Arc::new(state)), soak, 30 + 20 * i as u64)));
         alertmanager_urls.push(format!("http://{addr}"));
     }
     let tls = tls_service::start(world.clone()).await?;
     tasks.push(tls.task);
-    let (addr, task) = serve(loki_api::router(world.clone())).await?;
+    let (addr, task) = serve(flaps(loki_api::router(world.clone()), soak, 90)).await?;
     tasks.push(task);
     let loki_url = format!("http://{addr}");
     let (addr, task) = serve(deployer::router(Arc::new(deployer::Deployer::new(world.clone())))).await?;
@@ -171,6 +250,26 @@ mod tests {
     use crate::config::PromSource;
     use crate::sources::prometheus::{range_params, PromClient, QueryData};
 
+    #[test]
+    fn flapping_backends_fail_and_hang_on_their_own_schedules() {
+        let fails = (0..120).filter(|s| flap_at(*s, 0) == Flap::Fail).count();
+        let hangs = (0..120).filter(|s| flap_at(*s, 0) == Flap::Hang).count();
+        assert_eq!((fails, hangs), (10, 6));
+        assert_eq!(flap_at(1_000_000 * 120 + 5, 0), Flap::Fail);
+        // Prometheus and Loki are never down at the same time.
+        assert!((0..120).all(|s| flap_at(s, 0) == Flap::Answer || flap_at(s, 90) == Flap::Answer));
+    }
+
+    #[tokio::test]
+    async fn a_flapping_backend_answers_503_in_its_failing_window() {
+        let now = (crate::poll::now_ms() / 1000) as u64;
+        // An offset that puts now 2 s into the failing window (8 s of it left).
+        let offset = (122 - now % 120) % 120;
+        let router = axum::Router::new().route("/x", axum::routing::get(|| async { "ok" }));
+        let (addr, _task) = serve(flaps(router, Soak { flap: true, ..Soak::default() }, offset)).await.unwrap();
+        let r = reqwest::get(format!("http://{addr}/x")).await.unwrap();
+        assert_eq!(r.status(), 503);
+    }
     #[tokio::test]
     async fn the_real_client_reads_the_demo() {
         let demo = start(DemoOptions { start_unix_ms: crate::poll::now_ms(), frozen: false }).await.unwrap();

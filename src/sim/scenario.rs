@@ -87,6 +87,10 @@ pub struct World {
     pub t0: f64,
     /// No waves, no noise, no incident: every rate and gauge constant (for measuring an idle screen).
     pub frozen: bool,
+    /// The incident starts again every this many seconds (`CENTINELA_DEMO_LOOP`, for soak runs):
+    /// the script's times count from the start of the current cycle, and a restart or rollback heals
+    /// only the cycle it was made in.
+    pub period: Option<f64>,
     faults: Mutex<Faults>,
 }
 
@@ -115,7 +119,27 @@ pub fn id(name: &str) -> u64 {
 
 impl World {
     pub fn new(start_unix_ms: i64) -> World {
-        World { t0: start_unix_ms as f64 / 1000.0, frozen: false, faults: Mutex::new(Faults::default()) }
+        World { t0: start_unix_ms as f64 / 1000.0, frozen: false, period: None, faults: Mutex::new(Faults::default()) }
+    }
+
+    /// A world whose incident repeats every `period` (at least two minutes, so each cycle plays the
+    /// whole script: slowdown, errors, crash).
+    pub fn looping(start_unix_ms: i64, period: std::time::Duration) -> World {
+        World { period: Some(period.as_secs_f64().max(120.0)), ..World::new(start_unix_ms) }
+    }
+
+    /// The start of the incident cycle `t` falls in: `t0`, or in a looping world the latest
+    /// `t0 + k × period` at or before `t`.
+    pub fn t0_at(&self, t: f64) -> f64 {
+        match self.period {
+            Some(p) if t > self.t0 => self.t0 + ((t - self.t0) / p).floor() * p,
+            _ => self.t0,
+        }
+    }
+
+    /// Whether `agente_negocio` has been healed (restarted, rolled back) by `t` in `t`'s cycle.
+    fn healed_by(&self, t: f64) -> bool {
+        self.healed_at().is_some_and(|h| h <= t && self.t0_at(h) == self.t0_at(t))
     }
 
     /// A world whose values never change.
@@ -200,8 +224,8 @@ impl World {
         f.releases.insert(job.to_string(), target);
         let in_incident = !self.frozen
             && job == "agente_negocio"
-            && at >= self.t0 + NEGOCIO_ERRORS_AT
-            && f.negocio_healed_at.is_none_or(|h| at < h);
+            && at >= self.t0_at(at) + NEGOCIO_ERRORS_AT
+            && f.negocio_healed_at.is_none_or(|h| at < h || self.t0_at(h) != self.t0_at(at));
         if in_incident {
             f.negocio_healed_at = Some(at);
         }
@@ -210,14 +234,11 @@ impl World {
 
     /// Whether `job` is down at `t`.
     pub fn is_down(&self, job: &str, t: f64) -> bool {
-        !self.frozen
-            && job == "agente_negocio"
-            && t >= self.t0 + NEGOCIO_DOWN_AT
-            && self.healed_at().is_none_or(|h| t < h)
+        !self.frozen && job == "agente_negocio" && t >= self.t0_at(t) + NEGOCIO_DOWN_AT && !self.healed_by(t)
     }
 
     fn in_incident(&self, t: f64, from: f64) -> bool {
-        !self.frozen && t >= self.t0 + from && self.healed_at().is_none_or(|h| t < h)
+        !self.frozen && t >= self.t0_at(t) + from && !self.healed_by(t)
     }
 
     pub fn up(&self, job: &str, t: f64) -> f64 {
@@ -233,7 +254,7 @@ impl World {
         if self.frozen {
             return 1.0;
         }
-        1.0 + 4.0 * ((t - self.t0 - ML_SLOW_AT) / 60.0).clamp(0.0, 1.0)
+        1.0 + 4.0 * ((t - self.t0_at(t) - ML_SLOW_AT) / 60.0).clamp(0.0, 1.0)
     }
 
     /// Requests per second served by `job`.
@@ -357,7 +378,7 @@ impl World {
     }
 
     pub fn drift(&self, t: f64) -> f64 {
-        let step = if !self.frozen && t >= self.t0 + ML_DRIFT_AT { 0.11 } else { 0.0 };
+        let step = if !self.frozen && t >= self.t0_at(t) + ML_DRIFT_AT { 0.11 } else { 0.0 };
         0.065 + step + 0.01 * self.daily(t, 0.4) + 0.004 * self.noise(82, t)
     }
 
@@ -417,6 +438,24 @@ mod tests {
         assert_eq!(w.up("agente_negocio", t0 + 71.0), 1.0);
         assert_eq!(w.up("agente_negocio", t0 + 65.0), 0.0, "history before the restart keeps the outage");
         assert!(!w.restart("agente_negocio", ((t0 + 80.0) * 1000.0) as i64), "already up");
+    }
+
+    #[test]
+    fn a_looping_world_plays_the_incident_again_each_cycle() {
+        let w = World::looping(1_700_000_000_000, std::time::Duration::from_secs(300));
+        let t0 = w.t0;
+        for cycle in 0..3 {
+            let c = t0 + 300.0 * cycle as f64;
+            assert_eq!(w.t0_at(c + 299.0), c);
+            assert_eq!(w.up("agente_negocio", c + 10.0), 1.0, "cycle {cycle}: up before the crash");
+            assert_eq!(w.up("agente_negocio", c + 60.0), 0.0, "cycle {cycle}: down after it");
+            assert!(w.ml_slowdown(c + 10.0) < 1.01 && w.ml_slowdown(c + 100.0) > 4.9, "cycle {cycle}");
+        }
+        // A restart heals its own cycle only; the next one crashes again.
+        assert!(w.restart("agente_negocio", ((t0 + 370.0) * 1000.0) as i64));
+        assert_eq!(w.up("agente_negocio", t0 + 380.0), 1.0);
+        assert_eq!(w.up("agente_negocio", t0 + 660.0), 0.0);
+        assert_eq!(w.t0_at(t0 - 50.0), t0, "history before the start is quiet");
     }
 
     #[test]

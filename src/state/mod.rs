@@ -156,6 +156,14 @@ pub struct State {
     pub tick_signature: u64,
     /// `centinela replay`: the recording's clock and the playback, for the header's banner.
     pub replay: Option<replay::ReplayInfo>,
+    /// Low-bandwidth mode (`settings.low_bandwidth`): half-block charts, 16 colours, nothing that
+    /// redraws on its own.
+    pub low_bandwidth: bool,
+    /// Show [`State::bytes_per_s`] in the status line.
+    pub show_bytes_per_second: bool,
+    /// Bytes per second written to the terminal, as measured when the last frame was drawn
+    /// ([`crate::action::Action::Wire`]); `None` until measured.
+    pub bytes_per_s: Option<u64>,
 }
 
 impl State {
@@ -223,6 +231,9 @@ impl State {
             quit: false,
             tick_signature: 0,
             replay: None,
+            low_bandwidth: config.settings.low_bandwidth,
+            show_bytes_per_second: config.settings.show_bytes_per_second || config.settings.low_bandwidth,
+            bytes_per_s: None,
         }
     }
 

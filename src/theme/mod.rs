@@ -5,6 +5,7 @@
 //! `parent` and then only overrides the roles it lists. `NO_COLOR` keeps modifiers (bold, reverse, dim)
 //! and drops every colour, so roles stay distinguishable without colour.
 
+pub mod ansi16;
 pub mod paint;
 
 use ratatui::style::{Color, Modifier, Style};

@@ -192,6 +192,9 @@ pub fn status(f: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap: &
     if stale > 0 {
         right.push(Span::styled(format!(" {stale} stale "), theme.style(Role::Stale)));
     }
+    if let (true, Some(rate)) = (state.show_bytes_per_second, state.bytes_per_s) {
+        right.push(Span::styled(format!(" {} ", bytes_per_second(rate)), theme.style(Role::Muted)));
+    }
     let left = match &state.status {
         Some(m) => Span::styled(
             format!(" {}", crate::sanitize::sanitize(&m.text)),
@@ -209,6 +212,16 @@ pub fn status(f: &mut Frame, area: Rect, state: &State, theme: &Theme, keymap: &
     let mut spans = vec![Span::styled(left_text, left.style), Span::raw(" ".repeat(pad))];
     spans.extend(right);
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// `63 B/s`, `1.2 kB/s`, `14 kB/s`: what the terminal was sent per second.
+pub fn bytes_per_second(rate: u64) -> String {
+    match rate {
+        0..1_000 => format!("{rate} B/s"),
+        1_000..10_000 => format!("{:.1} kB/s", rate as f64 / 1000.0),
+        10_000..1_000_000 => format!("{} kB/s", rate / 1000),
+        _ => format!("{:.1} MB/s", rate as f64 / 1e6),
+    }
 }
 
 /// Key hints for the current view from the live keymap, so a rebound key shows its new binding.

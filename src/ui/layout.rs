@@ -84,6 +84,15 @@ pub fn neighbour(rects: &[Rect], from: usize, dx: i32, dy: i32) -> Option<usize>
         .map(|(_, i)| i)
 }
 
+/// A box for `lines` (plus its border) in `area`: as wide as the widest line and as tall as the lines,
+/// both capped by the area, centred across and a third of the way down.
+pub fn popup_for(area: Rect, lines: &[ratatui::text::Line]) -> Rect {
+    let content_w = lines.iter().map(ratatui::text::Line::width).max().unwrap_or(20) + 3;
+    let width = (content_w as u16).min(area.width);
+    let height = (lines.len() as u16 + 2).min(area.height);
+    Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height.saturating_sub(height)) / 3, width, height }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,13 +112,4 @@ mod tests {
         assert_eq!(neighbour(&r, 2, 0, -1), Some(0));
         assert_eq!(neighbour(&r, 0, -1, 0), None);
     }
-}
-
-/// A box for `lines` (plus its border) in `area`: as wide as the widest line and as tall as the lines,
-/// both capped by the area, centred across and a third of the way down.
-pub fn popup_for(area: Rect, lines: &[ratatui::text::Line]) -> Rect {
-    let content_w = lines.iter().map(ratatui::text::Line::width).max().unwrap_or(20) + 3;
-    let width = (content_w as u16).min(area.width);
-    let height = (lines.len() as u16 + 2).min(area.height);
-    Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height.saturating_sub(height)) / 3, width, height }
 }

@@ -198,19 +198,32 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     bottom(f, Rect { y: area.y + area.height - bottom_h, height: bottom_h, ..area }, l, theme);
 }
 
+/// When a retry comes: a countdown (`in 5s`), or in low-bandwidth mode, where nothing redraws every
+/// second, the time it is due (`at 14:03:27`).
+fn when(state: &State, at_ms: i64) -> String {
+    if state.low_bandwidth {
+        let t = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(at_ms).unwrap_or_default();
+        let t = if state.utc {
+            t.format("%H:%M:%S").to_string()
+        } else {
+            t.with_timezone(&chrono::Local).format("%H:%M:%S").to_string()
+        };
+        return format!("at {t}");
+    }
+    format!("in {}s", ((at_ms - state.now_ms).max(0) + 999) / 1000)
+}
+
 fn query_line<'a>(l: &LogsState, state: &State, theme: &Theme, width: usize) -> Line<'a> {
     let (mode, role) = match (&l.tail, l.follow) {
         (TailStatus::Live, _) => ("● live".to_string(), Role::Ok),
         (TailStatus::Polling(_), _) => ("● live (polling)".to_string(), Role::Warn),
         (TailStatus::Connecting, _) => ("○ connecting".to_string(), Role::Muted),
         (TailStatus::Retrying { retry_at_ms, .. }, _) => {
-            let s = ((retry_at_ms - state.now_ms).max(0) + 999) / 1000;
-            (format!("✖ tail lost, retry in {s}s"), Role::Critical)
+            (format!("✖ tail lost, retry {}", when(state, *retry_at_ms)), Role::Critical)
         }
         (TailStatus::Off, true) if l.lines.in_flight => ("○ loading".to_string(), Role::Muted),
         (TailStatus::Off, true) if l.lines.error.is_some() && l.lines.next_due_ms > 0 => {
-            let s = ((l.lines.next_due_ms - state.now_ms).max(0) + 999) / 1000;
-            (format!("✖ query failed, again in {s}s"), Role::Critical)
+            (format!("✖ query failed, again {}", when(state, l.lines.next_due_ms)), Role::Critical)
         }
         (TailStatus::Off, _) if l.lines.error.is_some() => {
             ("✖ query refused: e to edit it".to_string(), Role::Critical)

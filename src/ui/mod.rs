@@ -89,4 +89,7 @@ pub fn render(f: &mut Frame, state: &State, theme: &Theme, keymap: &Keymap) {
         rows.extend(help::rows(keymap, ctx));
         help::draw(f, below_header, theme, rows);
     }
+    if state.low_bandwidth {
+        crate::theme::ansi16::to_16_colours(f.buffer_mut());
+    }
 }

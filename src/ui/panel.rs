@@ -17,11 +17,19 @@ pub const STALE_FACTOR: i64 = 2;
 /// The age shown in a panel's corner, in 10-second steps under a minute (so an idle screen redraws
 /// at most every 10 s), then minutes and hours. Prefixed with "stale" past 2× the refresh interval.
 pub fn age_label(p: &PanelState, now_ms: i64, refresh: Duration) -> String {
+    age_label_in(p, now_ms, refresh, false)
+}
+
+/// [`age_label`]; in low-bandwidth mode in whole minutes (`<1m`, `2m`), so an age does not redraw
+/// the panel every 10 s.
+pub fn age_label_in(p: &PanelState, now_ms: i64, refresh: Duration, low_bandwidth: bool) -> String {
     let Some(at) = p.oldest_data_ms() else {
         return if p.error().is_some() { "no data".into() } else { "loading…".into() };
     };
     let age_s = ((now_ms - at).max(0) / 1000) as u64;
-    let text = if age_s < 10 {
+    let text = if low_bandwidth && age_s < 60 {
+        "<1m".to_string()
+    } else if age_s < 10 {
         "<10s".to_string()
     } else if age_s < 60 {
         format!("{}s", age_s / 10 * 10)
@@ -53,7 +61,7 @@ pub fn draw(f: &mut Frame, area: Rect, spec: &Panel, ps: &PanelState, state: &St
     }
     let refresh = state.dash().refresh;
     let stale = is_stale(ps, state.now_ms, refresh);
-    let age = age_label(ps, state.now_ms, refresh);
+    let age = age_label_in(ps, state.now_ms, refresh, state.low_bandwidth);
     let age_style = if stale { theme.style(Role::Stale) } else { theme.style(Role::Muted) };
     let title_w = (area.width as usize).saturating_sub(age.chars().count() + 6);
     let border = if focused { theme.style(Role::Focus) } else { theme.style(Role::Border) };

@@ -1,4 +1,4 @@
-//! Time series: a braille line chart over the dashboard's time range, with a legend of latest values.
+//! Time series: a braille line chart (half blocks in low-bandwidth mode) over the dashboard's time range, with a legend of latest values.
 
 use super::panel::value_role;
 use super::series::{show, Named};
@@ -123,7 +123,12 @@ pub fn draw(f: &mut Frame, area: Rect, spec: &Panel, all: &[Named], state: &Stat
         })
         .collect();
     let (lo, hi) = y_bounds(spec, &data);
-    let marker = if theme.no_color { Marker::Dot } else { Marker::Braille };
+    // Low bandwidth: half blocks (one of `▀▄█` per cell), which every terminal font has, not braille.
+    let marker = match (theme.no_color, state.low_bandwidth) {
+        (true, _) => Marker::Dot,
+        (false, true) => Marker::HalfBlock,
+        (false, false) => Marker::Braille,
+    };
     let datasets: Vec<Dataset> = data
         .iter()
         .enumerate()
