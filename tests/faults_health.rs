@@ -31,18 +31,14 @@ fn transport(r: (Result<Probe, FetchError>, Verdict), kind: FetchErrorKind, need
     let e = probe.expect_err("a transport failure is an error");
     assert_eq!(e.kind, kind, "{e:?}");
     assert_eq!(verdict.level, Level::Down);
-    for n in needles {
-        assert!(verdict.reason.contains(n), "`{n}` missing from: {}", verdict.reason);
-    }
+    common::faulty::says(&verdict.reason, needles);
 }
 
 fn down(r: (Result<Probe, FetchError>, Verdict), needles: &[&str]) -> Verdict {
     let (probe, verdict) = r;
     probe.expect("an HTTP answer is a probe");
     assert_eq!(verdict.level, Level::Down, "{verdict:?}");
-    for n in needles {
-        assert!(verdict.reason.contains(n), "`{n}` missing from: {}", verdict.reason);
-    }
+    common::faulty::says(&verdict.reason, needles);
     verdict
 }
 

@@ -9,7 +9,7 @@ use centinela::config::{Dur, PromSource};
 use centinela::logs::model::{Direction, LokiResult, RangeQuery};
 use centinela::sources::loki::LokiClient;
 use centinela::sources::loki_tail::{self, TailEvent, TailMode, TailOptions, Tuning};
-use common::faulty::{self, bounded};
+use common::faulty::{self, bounded, failed};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
@@ -37,15 +37,6 @@ fn range(expr: &str) -> RangeQuery {
 
 async fn query_range(url: &str) -> Result<LokiResult, FetchError> {
     bounded(LIMIT, client(url).query_range(&range(r#"{app="agente"}"#))).await
-}
-
-fn failed<T: std::fmt::Debug>(r: Result<T, FetchError>, kind: FetchErrorKind, needles: &[&str]) -> FetchError {
-    let e = r.expect_err("a fault is an error");
-    assert_eq!(e.kind, kind, "{e:?}");
-    for n in needles {
-        assert!(e.message.contains(n), "`{n}` missing from: {}", e.message);
-    }
-    e
 }
 
 // ---------------------------------------------------------------------------------------------------

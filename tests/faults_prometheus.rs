@@ -7,7 +7,7 @@ mod common;
 use centinela::action::{FetchError, FetchErrorKind};
 use centinela::config::{Dur, PromSource};
 use centinela::sources::prometheus::{PromClient, QueryData};
-use common::faulty::{self, bounded};
+use common::faulty::{self, bounded, failed};
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(8);
@@ -22,15 +22,6 @@ fn client(url: &str) -> PromClient {
 
 async fn query(url: &str) -> Result<QueryData, FetchError> {
     bounded(LIMIT, client(url).query("up", 1_700_000_000.0)).await
-}
-
-fn failed(r: Result<QueryData, FetchError>, kind: FetchErrorKind, needles: &[&str]) -> FetchError {
-    let e = r.expect_err("a fault is an error");
-    assert_eq!(e.kind, kind, "{e:?}");
-    for n in needles {
-        assert!(e.message.contains(n), "`{n}` missing from: {}", e.message);
-    }
-    e
 }
 
 #[tokio::test]

@@ -196,3 +196,22 @@ pub fn latin1_body(json: &str) -> Vec<u8> {
 /// A short HTML error page, as a proxy would send for a 500.
 pub const HTML_500: &str =
     "<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head><body><h1>oops</h1></body></html>";
+
+/// Every one of `needles` is in `text` (the wording a user reads).
+pub fn says(text: &str, needles: &[&str]) {
+    for n in needles {
+        assert!(text.contains(n), "`{n}` missing from: {text}");
+    }
+}
+
+/// A fault's error, checked: its kind, and every one of `needles` in its message.
+pub fn failed<T: std::fmt::Debug>(
+    r: Result<T, centinela::action::FetchError>,
+    kind: centinela::action::FetchErrorKind,
+    needles: &[&str],
+) -> centinela::action::FetchError {
+    let e = r.expect_err("a fault is an error");
+    assert_eq!(e.kind, kind, "{e:?}");
+    says(&e.message, needles);
+    e
+}
