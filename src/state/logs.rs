@@ -99,6 +99,8 @@ pub struct LogsState {
     pub back_to: Page,
     /// Lines Loki's tail reported as dropped (it could not keep up).
     pub tail_dropped: u64,
+    /// When the view was last left for another one (ms); `None` while it is shown or never was.
+    pub left_ms: Option<i64>,
 }
 
 impl LogsState {
@@ -134,6 +136,7 @@ impl LogsState {
             volume_axis: (0, 0, 1),
             back_to: Page::Dashboards,
             tail_dropped: 0,
+            left_ms: None,
         }
     }
 

@@ -5,8 +5,12 @@
 //! The flow of one query: the lines are read with a backward `query_range` (the newest
 //! `initial_lines` over the range); when they answer and the range ends now, the tail starts from
 //! the newest line seen (the buffer drops the boundary line Loki sends again). Leaving the view
-//! stops the tail (nothing is fetched for a view nobody sees); coming back resumes it from the
-//! newest buffered line, so the gap is filled from the tail's backlog.
+//! stops the tail (nothing is fetched for a view nobody sees); coming back soon resumes it from the
+//! newest buffered line, so the gap is filled from the tail's backlog. Coming back to a following
+//! view after more than [`RELOAD_AFTER_MS`] runs the query again instead: the tail's backlog holds at
+//! most `initial_lines`, so a long absence would leave a silent hole between the old lines and the new
+//! ones, and the old lines would pile up visit after visit (a shift of glances at the logs would fill
+//! the 100,000-line buffer). A paused view (the cursor on a line) or one not following keeps its lines.
 
 use crate::action::{FetchError, FetchErrorKind, Intent, LogsPurpose, LogsResult, TailData, TailUpdate, TextOp};
 use crate::effect::Effect;
@@ -21,6 +25,8 @@ use crate::update::set_status;
 const NS_PER_MS: i64 = 1_000_000;
 /// A failed lines query is tried again after this long.
 const RETRY_MS: i64 = 10_000;
+/// Away from a following logs view for longer than this, coming back loads the newest lines afresh.
+pub const RELOAD_AFTER_MS: i64 = 60_000;
 /// Buckets the volume sparkline aims for.
 const VOLUME_BUCKETS: i64 = 60;
 
@@ -50,7 +56,16 @@ fn open(state: &mut State, query: Option<(String, i64, String)>) -> Vec<Effect> 
         l.history.remember(&l.query.clone());
         return run(state);
     }
-    // Back to a view that was open before: pick the tail up where it stopped.
+    // Back to a view that was open before: reload it after a long absence, else pick the tail up where
+    // it stopped.
+    let left_ms = l.left_ms.take();
+    let away = left_ms.map_or(0, |t| state.now_ms - t);
+    if away > RELOAD_AFTER_MS && l.follow && !l.paused() && l.end_ms.is_none() {
+        let away = crate::ui::alerts::age(state.now_ms, left_ms.unwrap_or(state.now_ms));
+        let msg = format!("logs: away {away}, the newest lines were loaded again");
+        set_status(state, msg, false);
+        return run(state);
+    }
     let mut out = resume_tail(state);
     out.extend(schedule(state));
     out
@@ -342,6 +357,7 @@ pub fn on_intent(state: &mut State, intent: Intent) -> Option<Vec<Effect>> {
 
 /// The logs page was left (for another view): stop the tail.
 pub fn left(state: &mut State) -> Vec<Effect> {
+    state.logs.left_ms = Some(state.now_ms);
     stop_tail(state)
 }
 

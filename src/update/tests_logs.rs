@@ -160,6 +160,46 @@ fn one_key_from_an_alert_to_its_service_logs_then_the_tail_takes_over() {
 }
 
 #[test]
+fn back_after_a_long_absence_the_query_runs_again_unless_paused() {
+    let mut s = state();
+    update(&mut s, Intent::LogsView.into());
+    answer_lines(&mut s, Ok(LokiResult::Streams(entries(T0 - 10_000, 10, "old"))));
+    assert_eq!(s.logs.buffer.len(), 10);
+
+    // Away for 30 s: the tail resumes; the lines stay.
+    update(&mut s, Intent::AlertsView.into());
+    update(&mut s, Action::Tick { now_ms: T0 + 30_000 });
+    let eff = update(&mut s, Intent::LogsView.into());
+    assert!(fetches(&eff).iter().all(|(p, _, _)| *p != LogsPurpose::Lines));
+    assert_eq!(tails(&eff).len(), 1);
+    assert_eq!(s.logs.buffer.len(), 10);
+
+    // Away for 2 minutes: the newest lines are asked for again, from the same start, and the old ones
+    // go (the tail's backlog could not have filled the hole).
+    update(&mut s, Intent::AlertsView.into());
+    update(&mut s, Action::Tick { now_ms: T0 + 150_000 });
+    let eff = update(&mut s, Intent::LogsView.into());
+    let f = fetches(&eff);
+    let (_, _, q) = f.iter().find(|(p, _, _)| *p == LogsPurpose::Lines).expect("a lines query");
+    assert_eq!(q.end_ns, (T0 + 150_000) * NS);
+    assert_eq!(q.start_ns, s.logs.start_ms * NS);
+    assert!(tails(&eff).is_empty(), "the tail starts when the lines have answered");
+    assert!(s.logs.buffer.is_empty());
+    assert!(s.status.as_ref().is_some_and(|m| m.text.contains("away 2m")), "{:?}", s.status);
+    answer_lines(&mut s, Ok(LokiResult::Streams(entries(T0 + 140_000, 5, "new"))));
+    assert_eq!(s.logs.buffer.len(), 5);
+
+    // Paused on a line: a long absence keeps the lines and the place.
+    update(&mut s, Intent::SelectPrev.into());
+    let at = s.logs.cursor;
+    update(&mut s, Intent::AlertsView.into());
+    update(&mut s, Action::Tick { now_ms: T0 + 900_000 });
+    let eff = update(&mut s, Intent::LogsView.into());
+    assert!(fetches(&eff).iter().all(|(p, _, _)| *p != LogsPurpose::Lines));
+    assert_eq!((s.logs.buffer.len(), s.logs.cursor), (5, at));
+}
+
+#[test]
 fn late_answers_and_errors() {
     let mut s = state();
     update(&mut s, Intent::LogsView.into());
