@@ -319,11 +319,12 @@ pub fn schedule(state: &mut State) -> Vec<Effect> {
     let full_width = state.width;
     let fullscreen = state.fullscreen;
     let focus = state.dash().focus;
+    let low_bandwidth = state.low_bandwidth;
     let d = &mut state.dashboards[di];
     let bindings = d.vars.bindings();
     for (pi, (panel, spec)) in d.panels.iter_mut().zip(&d.spec.panels).enumerate() {
         let width = if fullscreen && pi == focus { full_width } else { rects.get(pi).map(|r| r.width).unwrap_or(80) };
-        let chart_cells = chart_cells(width);
+        let chart_cells = chart_cells(width, low_bandwidth);
         for (ti, q) in panel.queries.iter_mut().enumerate() {
             if q.in_flight.is_some() || state.now_ms < q.next_due_ms {
                 continue;
@@ -366,9 +367,16 @@ pub fn schedule(state: &mut State) -> Vec<Effect> {
 }
 
 /// The plot width of a chart in a panel `panel_width` cells wide: minus borders and y-axis labels.
-/// Render and the query step both use it, so the chart draws exactly the points fetched.
-pub fn chart_cells(panel_width: u16) -> u16 {
-    panel_width.saturating_sub(12).max(10)
+/// Render and the query step both use it, so the chart draws exactly the points fetched. The step is
+/// sized for braille, two points per cell; in low-bandwidth mode the half-block chart draws one, so it
+/// counts as half as wide and half as many points come over the link.
+pub fn chart_cells(panel_width: u16, low_bandwidth: bool) -> u16 {
+    let cells = panel_width.saturating_sub(12).max(10);
+    if low_bandwidth {
+        cells.div_ceil(2)
+    } else {
+        cells
+    }
 }
 
 /// A stable offset (0–999 ms) per dashboard, so dashboards sharing a refresh interval do not all

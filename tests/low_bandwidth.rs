@@ -129,3 +129,33 @@ fn nothing_redraws_on_its_own_and_the_counter_never_asks_for_a_frame() {
     assert_eq!(before.bytes_per_s, None);
     assert!(!centinela::record::is_recorded(&Action::Wire { bytes_per_s: 80 }), "a terminal's, not the session's");
 }
+
+#[test]
+fn half_as_many_points_are_asked_for_as_the_half_block_chart_draws_one_per_cell() {
+    // The first fetches of the system dashboard: the range queries' steps and point counts.
+    let asked = |low: bool| {
+        let mut c = profile();
+        if low {
+            c.apply_low_bandwidth();
+        }
+        let mut s = State::new(&c, "production", true, NOW_MS);
+        let mut eff = update(&mut s, Action::Resize { width: 160, height: 48 });
+        eff.extend(update(&mut s, Action::Tick { now_ms: NOW_MS }));
+        eff.iter()
+            .filter_map(|e| match e {
+                Effect::Fetch(f) => f.range.map(|r| (f.key, r.step, (r.end - r.start) / r.step)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let (normal, low) = (asked(false), asked(true));
+    assert!(!normal.is_empty());
+    assert_eq!(normal.len(), low.len());
+    for ((key, step, points), (key_low, step_low, points_low)) in normal.iter().zip(&low) {
+        assert_eq!(key, key_low);
+        // The step is the "nice" one at or above twice the raw braille step (600 → 900 s here), so
+        // about half the points, never more than two thirds.
+        assert!(*step_low > *step, "{key:?}: step {step} s normally, {step_low} s with low bandwidth");
+        assert!(*points_low * 3 <= *points * 2, "{key:?}: {points} points normally, {points_low} with low bandwidth");
+    }
+}

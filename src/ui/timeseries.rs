@@ -108,7 +108,7 @@ pub fn draw(f: &mut Frame, area: Rect, spec: &Panel, all: &[Named], state: &Stat
     let (start, end) = crate::sources::prometheus::chart_window(
         state.now_ms.div_euclid(1000),
         state.range(),
-        crate::update::chart_cells(area.width + 2),
+        crate::update::chart_cells(area.width + 2, state.low_bandwidth),
         crate::update::MIN_STEP_S,
     );
     // Legend lines: one per series, at most a third of the height; none when the panel is tiny.
