@@ -111,6 +111,18 @@ async fn a_body_over_the_cap_is_cut_off_while_streaming() {
 }
 
 #[tokio::test]
+async fn a_metrics_page_over_the_cap_is_an_error_that_says_what_to_change() {
+    let (url, seen) = faulty::endless().await;
+    let mut t = target(&url);
+    t.timeout = Dur(Duration::from_secs(5));
+    let got = bounded(LIMIT, HealthClient::new(&t).unwrap().scrape(&format!("{url}/metrics"))).await;
+    let e = faulty::failed(got, FetchErrorKind::TooLarge, &["/metrics", "larger than the 16 MiB cap", "metrics_url"]);
+    assert!(!e.message.contains("max_body_mib"), "health targets have no max_body_mib: {e:?}");
+    faulty::eventually("the client closed the connection", || seen.closed()).await;
+    assert!(seen.sent() < 64 << 20, "the server got {} bytes out before the client stopped", seen.sent());
+}
+
+#[tokio::test]
 async fn a_wrong_content_type_does_not_matter_when_the_body_is_json() {
     let url = faulty::fixed(200, "text/html", br#"{"status":"degraded"}"#.to_vec()).await;
     let (_, v) = check(&url).await;

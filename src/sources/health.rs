@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 
 /// Largest health body read (1 MiB); a longer one is refused without being read.
 pub const BODY_CAP: usize = 1 << 20;
+/// The most a `/metrics` scrape reads (an application's own metrics page, not a Prometheus answer).
+pub const SCRAPE_CAP: usize = 16 << 20;
 /// The connect timeout: the target's timeout, but at most this.
 const CONNECT_MAX: Duration = Duration::from_secs(3);
 
@@ -218,7 +220,17 @@ impl HealthClient {
             .await
             .map_err(|e| http::transport_error(&e, &shown, self.timeouts))?;
         let status = resp.status().as_u16();
-        let body = http::read_capped(resp, 16 << 20, &shown, self.timeouts).await?;
+        let body = match http::read_capped(resp, SCRAPE_CAP, &shown, self.timeouts).await {
+            Err(e) if e.kind == FetchErrorKind::TooLarge => {
+                let why = format!(
+                    "{shown}: the page is larger than the {} MiB cap, so it was not read; point metrics_url at a \
+                     smaller page or leave it out (the health check does not need it)",
+                    SCRAPE_CAP >> 20
+                );
+                return Err(err(FetchErrorKind::TooLarge, why));
+            }
+            other => other?,
+        };
         if !(200..300).contains(&status) {
             return Err(err(
                 FetchErrorKind::Http,
