@@ -3,9 +3,10 @@
 //! - One request at a time per task key (a panel query, an alerting feed): a request for a key that
 //!   is already running waits as the single pending one, and a newer submission replaces it (newest
 //!   wins), so a slow backend never piles up requests.
-//! - Identical Prometheus queries are asked once: a panel query whose expression, range and step (or
-//!   evaluation time) match a request in flight joins it, and the answer goes to every panel waiting
-//!   for it (two panels, or a stat and a chart, showing the same expression cost one request).
+//! - Identical panel queries are asked once, Prometheus and Loki alike: a panel query whose
+//!   expression, range and step (or evaluation time; for a logs panel also its line limit) match a
+//!   request in flight joins it, and the answer goes to every panel waiting for it (two panels, or a
+//!   stat and a chart, showing the same expression cost one request).
 //! - At most `max_in_flight` requests to Prometheus at once, and two per Alertmanager (semaphores).
 //! - Connect and total timeouts come from the clients; every request ends in exactly one action
 //!   (`Query`, `Alerts` or `Write`), good or bad, so `update` always learns the outcome.
@@ -26,7 +27,7 @@ use crate::sources::alertmanager::AmClient;
 use crate::sources::health::HealthClient;
 use crate::sources::loki::LokiClient;
 use crate::sources::loki_tail::{self, TailEvent, TailMode, TailOptions};
-use crate::sources::prometheus::PromClient;
+use crate::sources::prometheus::{PromClient, QueryData};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::{mpsc::UnboundedSender, Semaphore};
@@ -70,22 +71,40 @@ impl Job {
 
 type Client<T> = Result<Arc<T>, String>;
 
-/// What makes two Prometheus queries the same request: the expression, and the range and step, or
-/// the evaluation time (its bits) of an instant query.
+/// What makes two panel queries the same request: the backend (a logs panel's line limit says Loki),
+/// the expression, and the range and step, or the evaluation time (its bits) of an instant query. A
+/// logs panel's range ends at its evaluation time, so both count.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct SameQuery(String, Option<(i64, i64, i64)>, u64);
+struct SameQuery {
+    loki_lines: Option<u32>,
+    expr: String,
+    range: Option<(i64, i64, i64)>,
+    time: u64,
+}
 
 impl SameQuery {
     fn of(req: &FetchRequest) -> SameQuery {
-        match req.range {
-            Some(r) => SameQuery(req.expr.clone(), Some((r.start, r.end, r.step)), 0),
-            None => SameQuery(req.expr.clone(), None, req.time.to_bits()),
-        }
+        let range = req.range.map(|r| (r.start, r.end, r.step));
+        let time = if range.is_none() || req.logs.is_some() { req.time.to_bits() } else { 0 };
+        SameQuery { loki_lines: req.logs, expr: req.expr.clone(), range, time }
     }
 }
 
 /// The panel queries waiting for one request: `None` once the answer is being sent (too late to join).
 type Waiting = Arc<std::sync::Mutex<Option<Vec<(QueryKey, u64)>>>>;
+
+/// Send one answer to every panel query waiting for it (closing the list to late joiners first).
+fn deliver(waiting: &Waiting, outcome: Result<QueryData, FetchError>, tx: &UnboundedSender<Action>) {
+    let at_ms = now_ms();
+    let mut waiting = waiting.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take().unwrap_or_default();
+    let last = waiting.pop();
+    for (key, generation) in waiting {
+        let _ = tx.send(Action::Query(QueryResult { key, generation, at_ms, outcome: outcome.clone() }));
+    }
+    if let Some((key, generation)) = last {
+        let _ = tx.send(Action::Query(QueryResult { key, generation, at_ms, outcome }));
+    }
+}
 
 struct Am {
     client: Client<AmClient>,
@@ -113,7 +132,7 @@ pub struct Fetcher {
     tail: JoinSet<()>,
     running: HashSet<TaskKey>,
     pending: HashMap<TaskKey, Job>,
-    /// Prometheus queries in flight, and the panel queries each answer goes to.
+    /// Panel queries in flight (Prometheus and Loki), and the panel queries each answer goes to.
     shared: HashMap<SameQuery, Waiting>,
     tasks: JoinSet<()>,
     tx: UnboundedSender<Action>,
@@ -252,11 +271,27 @@ impl Fetcher {
         self.running.len()
     }
 
+    /// A panel query joins the same request already in flight (`None`: its answer will come with
+    /// that one), or leads a new one, returned as the list its answer goes to.
+    fn lead_or_join(&mut self, req: &FetchRequest) -> Option<Waiting> {
+        let same = SameQuery::of(req);
+        if let Some(waiting) = self.shared.get(&same) {
+            if let Ok(Some(list)) = waiting.lock().as_deref_mut() {
+                list.push((req.key, req.generation));
+                return None;
+            }
+        }
+        let waiting: Waiting = Arc::new(std::sync::Mutex::new(Some(vec![(req.key, req.generation)])));
+        self.shared.insert(same, waiting.clone());
+        Some(waiting)
+    }
+
     fn spawn(&mut self, job: Job) {
         self.running.insert(job.key());
         let tx = self.tx.clone();
         match job {
             Job::Query(req) if req.logs.is_some() => {
+                let Some(waiting) = self.lead_or_join(&req) else { return };
                 let loki = self.loki.clone();
                 let limit = self.loki_limit.clone();
                 self.tasks.spawn(async move {
@@ -271,15 +306,14 @@ impl Fetcher {
                         step: None,
                     };
                     let outcome = match loki_range(loki, limit, &q).await {
-                        Ok(LokiResult::Streams(entries)) => Ok(crate::sources::prometheus::QueryData::Logs { entries }),
+                        Ok(LokiResult::Streams(entries)) => Ok(QueryData::Logs { entries }),
                         Ok(_) => Err(FetchError {
                             kind: FetchErrorKind::Api,
                             message: "a logs panel needs a log query ({selector} …), not a metric query".into(),
                         }),
                         Err(e) => Err(e),
                     };
-                    let r = QueryResult { key: req.key, generation: req.generation, at_ms: now_ms(), outcome };
-                    let _ = tx.send(Action::Query(r));
+                    deliver(&waiting, outcome, &tx);
                 });
             }
             Job::Logs { purpose, generation, query } => {
@@ -294,15 +328,7 @@ impl Fetcher {
                 });
             }
             Job::Query(req) => {
-                let same = SameQuery::of(&req);
-                if let Some(waiting) = self.shared.get(&same) {
-                    if let Ok(Some(list)) = waiting.lock().as_deref_mut() {
-                        list.push((req.key, req.generation));
-                        return;
-                    }
-                }
-                let waiting: Waiting = Arc::new(std::sync::Mutex::new(Some(vec![(req.key, req.generation)])));
-                self.shared.insert(same, waiting.clone());
+                let Some(waiting) = self.lead_or_join(&req) else { return };
                 let client = self.client.clone();
                 let limit = self.limit.clone();
                 self.tasks.spawn(async move {
@@ -316,17 +342,7 @@ impl Fetcher {
                     if let Err(e) = &outcome {
                         tracing::debug!(key = ?req.key, error = %e.message, "query failed");
                     }
-                    let at_ms = now_ms();
-                    let mut waiting =
-                        waiting.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take().unwrap_or_default();
-                    let last = waiting.pop();
-                    for (key, generation) in waiting {
-                        let r = QueryResult { key, generation, at_ms, outcome: outcome.clone() };
-                        let _ = tx.send(Action::Query(r));
-                    }
-                    if let Some((key, generation)) = last {
-                        let _ = tx.send(Action::Query(QueryResult { key, generation, at_ms, outcome }));
-                    }
+                    deliver(&waiting, outcome, &tx);
                 });
             }
             Job::Variable { dashboard, var, generation, query, time } => {

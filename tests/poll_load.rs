@@ -1,4 +1,4 @@
-//! The load centinela puts on Prometheus stays bounded: identical queries are asked once, at most
+//! The load centinela puts on Prometheus and Loki stays bounded: identical queries are asked once, at most
 //! `max_in_flight` requests are in flight, and nothing is fetched for what is not on screen.
 //!
 //! The backend is a small axum server rather than wiremock: it has to see requests overlap (wiremock's
@@ -30,7 +30,8 @@ impl Seen {
     }
 }
 
-/// A Prometheus that answers every query with one series after `delay`, counting what it is asked.
+/// A Prometheus (and Loki) that answers every query with one series (or line) after `delay`, counting
+/// what it is asked.
 async fn prometheus(delay: Duration) -> (String, Arc<Seen>) {
     let seen = Arc::new(Seen::default());
     let s = seen.clone();
@@ -48,6 +49,10 @@ async fn prometheus(delay: Duration) -> (String, Arc<Seen>) {
                 let body = match path.as_str() {
                     "/api/v1/query_range" => format!(
                         r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{}},"values":[[{t},"1"]]}}]}}}}"#
+                    ),
+                    "/loki/api/v1/query_range" => format!(
+                        r#"{{"status":"success","data":{{"resultType":"streams","result":[{{"stream":{{"service":"a"}},"values":[["{}","hello"]]}}],"stats":{{}}}}}}"#,
+                        NOW_MS as i128 * 1_000_000
                     ),
                     "/api/v1/query" => format!(
                         r#"{{"status":"success","data":{{"resultType":"vector","result":[{{"metric":{{}},"value":[{t},"1"]}}]}}}}"#
@@ -156,4 +161,31 @@ async fn nothing_is_fetched_for_dashboards_out_of_sight() {
         seen.queries("/api/v1/query_range").into_iter().chain(seen.queries("/api/v1/query")).collect();
     assert!(!asked.is_empty());
     assert!(asked.iter().all(|q| q == "two"), "{asked:?}");
+}
+
+#[tokio::test]
+async fn two_logs_panels_with_the_same_query_cost_one_loki_request() {
+    let (url, seen) = prometheus(Duration::from_millis(50)).await;
+    let dash = format!(
+        "[[dashboard]]\nname = \"D\"\n{}{}{}",
+        panel("A", "logs", r#"{service="a"}"#, 0, 0),
+        panel("B", "logs", r#"{service="a"}"#, 12, 0),
+        panel("C", "logs", r#"{service="b"}"#, 0, 8),
+    );
+    let text = format!(
+        "[[environment]]\nname = \"p\"\nprometheus = {{ url = \"{url}\" }}\nloki = {{ url = \"{url}\" }}\n{dash}"
+    );
+    let config = load_str("t.toml", &text).unwrap();
+    let env = &config.environments[0];
+    let mut e = Engine::new(State::new(&config, "p", false, NOW_MS), PromClient::new(&env.prometheus), 4);
+    e.fetcher.set_loki(centinela::sources::loki::LokiClient::new(env.loki.as_ref().unwrap()));
+    e.handle(Action::Resize { width: 160, height: 48 });
+    e.handle(Action::Tick { now_ms: NOW_MS });
+    settle(&mut e).await;
+    let mut asked = seen.queries("/loki/api/v1/query_range");
+    asked.sort();
+    assert_eq!(asked, [r#"{service="a"}"#, r#"{service="b"}"#], "A and B share one request");
+    for (i, p) in e.state.dashboards[0].panels.iter().enumerate() {
+        assert!(matches!(p.queries[0].slot, Slot::Ready { .. }), "panel {i}: {:?}", p.queries[0].slot);
+    }
 }
