@@ -170,9 +170,10 @@ pub fn draw(f: &mut Frame, area: Rect, spec: &Panel, all: &[Named], state: &Stat
         .map(|(i, s)| {
             let value = s.last().map(|v| show(spec, v)).unwrap_or_else(|| "–".into());
             let role = s.last().map(|v| value_role(spec, v)).unwrap_or(Role::Muted);
-            // The "+N more" marker of the last row takes its room from the name, never from the value.
+            // The "(+N)" marker of the last row (N more series) takes its room from the name, never from
+            // the value; in brackets, so "+2" never reads as part of a value beside it ("+2 0 req/s").
             let more = if i + 1 == legend_n && all.len() > legend_n {
-                format!(" +{}", all.len() - legend_n)
+                format!(" (+{})", all.len() - legend_n)
             } else {
                 String::new()
             };
