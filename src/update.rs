@@ -324,7 +324,8 @@ pub fn schedule(state: &mut State) -> Vec<Effect> {
     let bindings = d.vars.bindings();
     for (pi, (panel, spec)) in d.panels.iter_mut().zip(&d.spec.panels).enumerate() {
         let width = if fullscreen && pi == focus { full_width } else { rects.get(pi).map(|r| r.width).unwrap_or(80) };
-        let chart_cells = chart_cells(width, low_bandwidth);
+        // Only a chart draws half blocks in low-bandwidth mode; a stat's sparkline is one point a cell.
+        let chart_cells = chart_cells(width, low_bandwidth && spec.kind == crate::config::PanelKind::Timeseries);
         for (ti, q) in panel.queries.iter_mut().enumerate() {
             if q.in_flight.is_some() || state.now_ms < q.next_due_ms {
                 continue;
@@ -369,10 +370,11 @@ pub fn schedule(state: &mut State) -> Vec<Effect> {
 /// The plot width of a chart in a panel `panel_width` cells wide: minus borders and y-axis labels.
 /// Render and the query step both use it, so the chart draws exactly the points fetched. The step is
 /// sized for braille, two points per cell; in low-bandwidth mode the half-block chart draws one, so it
-/// counts as half as wide and half as many points come over the link.
-pub fn chart_cells(panel_width: u16, low_bandwidth: bool) -> u16 {
+/// counts as half as wide and half as many points come over the link (`half_blocks`: a timeseries
+/// panel in low-bandwidth mode).
+pub fn chart_cells(panel_width: u16, half_blocks: bool) -> u16 {
     let cells = panel_width.saturating_sub(12).max(10);
-    if low_bandwidth {
+    if half_blocks {
         cells.div_ceil(2)
     } else {
         cells

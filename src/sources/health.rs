@@ -224,7 +224,7 @@ impl HealthClient {
             Err(e) if e.kind == FetchErrorKind::TooLarge => {
                 let why = format!(
                     "{shown}: the page is larger than the {} MiB cap, so it was not read; point metrics_url at a \
-                     smaller page or leave it out (the health check does not need it)",
+                     smaller page, or drop the `scrape` queries that read it",
                     SCRAPE_CAP >> 20
                 );
                 return Err(err(FetchErrorKind::TooLarge, why));

@@ -192,7 +192,8 @@ const NICE_STEPS: &[i64] =
 
 /// The range query for a chart `width_cells` wide showing `range` up to `now` (unix seconds).
 ///
-/// A braille chart draws two points per cell, so at most `2 × width` points are fetched: the step is
+/// A braille chart draws two points per cell, so at most `2 × width` points are fetched (a half-block
+/// chart in low-bandwidth mode passes half its width: see `update::chart_cells`): the step is
 /// the range divided by that, rounded *up* to a "nice" step (so the chart never gets more points than
 /// it can draw), never below `min_step`.
 ///

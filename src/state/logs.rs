@@ -99,7 +99,7 @@ pub struct LogsState {
     pub back_to: Page,
     /// Lines Loki's tail reported as dropped (it could not keep up).
     pub tail_dropped: u64,
-    /// When the view was last left for another one (ms); `None` while it is shown or never was.
+    /// When the view was last left for another one (ms); taken (back to `None`) when it is opened again.
     pub left_ms: Option<i64>,
 }
 

@@ -43,6 +43,7 @@ fn open(state: &mut State, query: Option<(String, i64, String)>) -> Vec<Effect> 
     state.fullscreen = false;
     state.help = false;
     let l = &mut state.logs;
+    let left_ms = l.left_ms.take();
     if let Some((q, start_ms, origin)) = query {
         l.query = q;
         l.origin = Some(origin);
@@ -58,12 +59,14 @@ fn open(state: &mut State, query: Option<(String, i64, String)>) -> Vec<Effect> 
     }
     // Back to a view that was open before: reload it after a long absence, else pick the tail up where
     // it stopped.
-    let left_ms = l.left_ms.take();
     let away = left_ms.map_or(0, |t| state.now_ms - t);
-    if away > RELOAD_AFTER_MS && l.follow && !l.paused() && l.end_ms.is_none() {
-        let away = crate::ui::alerts::age(state.now_ms, left_ms.unwrap_or(state.now_ms));
-        let msg = format!("logs: away {away}, the newest lines were loaded again");
-        set_status(state, msg, false);
+    let live = l.follow && !l.paused() && l.end_ms.is_none() && l.unavailable.is_none();
+    if away > RELOAD_AFTER_MS && live && pivot::is_log_query(&l.query) {
+        // A message of this same moment (a pivot that found no label, say) is not covered up.
+        if state.status.as_ref().is_none_or(|m| m.at_ms != state.now_ms) {
+            let away = crate::ui::alerts::age(state.now_ms, state.now_ms - away);
+            set_status(state, format!("logs: away {away}, loading the newest lines again"), false);
+        }
         return run(state);
     }
     let mut out = resume_tail(state);

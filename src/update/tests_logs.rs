@@ -185,9 +185,18 @@ fn back_after_a_long_absence_the_query_runs_again_unless_paused() {
     assert_eq!(q.start_ns, s.logs.start_ms * NS);
     assert!(tails(&eff).is_empty(), "the tail starts when the lines have answered");
     assert!(s.logs.buffer.is_empty());
-    assert!(s.status.as_ref().is_some_and(|m| m.text.contains("away 2m")), "{:?}", s.status);
+    assert!(s.status.as_ref().is_some_and(|m| m.text.contains("away 2m, loading")), "{:?}", s.status);
     answer_lines(&mut s, Ok(LokiResult::Streams(entries(T0 + 140_000, 5, "new"))));
     assert_eq!(s.logs.buffer.len(), 5);
+
+    // Live tail off (`f`): a long absence keeps the lines too.
+    update(&mut s, Intent::ToggleFollow.into());
+    update(&mut s, Intent::AlertsView.into());
+    update(&mut s, Action::Tick { now_ms: T0 + 300_000 });
+    let eff = update(&mut s, Intent::LogsView.into());
+    assert!(fetches(&eff).iter().all(|(p, _, _)| *p != LogsPurpose::Lines));
+    assert_eq!(s.logs.buffer.len(), 5);
+    update(&mut s, Intent::ToggleFollow.into());
 
     // Paused on a line: a long absence keeps the lines and the place.
     update(&mut s, Intent::SelectPrev.into());
