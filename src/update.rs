@@ -10,7 +10,7 @@
 
 use crate::action::{Action, Intent, QueryKey, QueryResult};
 use crate::effect::{Effect, FetchRequest};
-use crate::sources::prometheus::range_params;
+use crate::sources::prometheus::{range_params, RangeParams};
 use crate::state::{Page, Slot, State, StatusMsg};
 use crate::variables::{expand, Macros};
 
@@ -352,7 +352,13 @@ pub fn schedule(state: &mut State) -> Vec<Effect> {
             let logs = spec.kind == crate::config::PanelKind::Logs;
             let params = range_params(now_s, range, chart_cells, MIN_STEP_S);
             let macros = Macros { interval_s: params.step as f64, range_s: range.as_secs_f64(), scrape_s: 15.0 };
-            let range = (spec.kind.needs_range() || logs).then_some(params);
+            // A logs panel reads the lines of the whole range up to now: nothing in it depends on the
+            // panel's width, so two logs panels of one query share a request whatever their sizes.
+            let range = if logs {
+                Some(RangeParams { start: now_s - range.as_secs() as i64, end: now_s, step: 1 })
+            } else {
+                spec.kind.needs_range().then_some(params)
+            };
             let logs = logs.then_some(state.logs.settings.panel_lines);
             out.push(Effect::Fetch(FetchRequest {
                 key,

@@ -167,10 +167,13 @@ async fn nothing_is_fetched_for_dashboards_out_of_sight() {
 async fn two_logs_panels_with_the_same_query_cost_one_loki_request() {
     let (url, seen) = prometheus(Duration::from_millis(50)).await;
     let dash = format!(
-        "[[dashboard]]\nname = \"D\"\n{}{}{}",
+        "[[dashboard]]\nname = \"D\"\n{}{}{}{}",
         panel("A", "logs", r#"{service="a"}"#, 0, 0),
         panel("B", "logs", r#"{service="a"}"#, 12, 0),
         panel("C", "logs", r#"{service="b"}"#, 0, 8),
+        // Narrower, same query: the lines asked for do not depend on the width.
+        "[[dashboard.panel]]\ntitle = \"N\"\nkind = \"logs\"\npos = { x = 12, y = 8, w = 5, h = 8 }\n\
+         query = [{ expr = '{service=\"a\"}' }]\n",
     );
     let text = format!(
         "[[environment]]\nname = \"p\"\nprometheus = {{ url = \"{url}\" }}\nloki = {{ url = \"{url}\" }}\n{dash}"
@@ -184,7 +187,7 @@ async fn two_logs_panels_with_the_same_query_cost_one_loki_request() {
     settle(&mut e).await;
     let mut asked = seen.queries("/loki/api/v1/query_range");
     asked.sort();
-    assert_eq!(asked, [r#"{service="a"}"#, r#"{service="b"}"#], "A and B share one request");
+    assert_eq!(asked, [r#"{service="a"}"#, r#"{service="b"}"#], "A, B and N share one request");
     for (i, p) in e.state.dashboards[0].panels.iter().enumerate() {
         assert!(matches!(p.queries[0].slot, Slot::Ready { .. }), "panel {i}: {:?}", p.queries[0].slot);
     }

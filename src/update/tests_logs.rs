@@ -209,6 +209,23 @@ fn back_after_a_long_absence_the_query_runs_again_unless_paused() {
 }
 
 #[test]
+fn a_pivot_that_finds_no_label_says_so_even_when_the_view_reloads() {
+    let mut s = state();
+    update(&mut s, Intent::LogsView.into());
+    answer_lines(&mut s, Ok(LokiResult::Streams(entries(T0 - 10_000, 10, "old"))));
+    update(&mut s, Intent::LogsView.into());
+    assert_eq!(s.page, Page::Dashboards);
+    update(&mut s, Action::Tick { now_ms: T0 + 120_000 });
+    // The focused panel has no data yet, so no label to pivot on: the view opens as it was (and
+    // reloads, away 2 minutes), and the message about the pivot stays.
+    let eff = update(&mut s, Intent::ShowLogs.into());
+    assert_eq!(s.page, Page::Logs);
+    assert!(fetches(&eff).iter().any(|(p, _, _)| *p == LogsPurpose::Lines), "reloaded");
+    let status = s.status.as_ref().expect("a message");
+    assert!(status.error && status.text.contains("maps to a log label"), "{status:?}");
+}
+
+#[test]
 fn late_answers_and_errors() {
     let mut s = state();
     update(&mut s, Intent::LogsView.into());
