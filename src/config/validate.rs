@@ -14,9 +14,18 @@ pub type Found = (Vec<Seg>, String, Option<String>);
 pub(super) fn url_problem(url: &str) -> Option<String> {
     match reqwest::Url::parse(url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => None,
+        // `localhost:9090` parses as scheme `localhost`: a host and port with the scheme left out.
+        Ok(_) if !url.contains("://") && url.split_once(':').is_some_and(|(_, rest)| port_first(rest)) => {
+            Some(format!("`{url}` has no scheme; write http://{url} (or https://)"))
+        }
         Ok(u) => Some(format!("`{url}` uses the scheme `{}`; use http or https", u.scheme())),
         Err(e) => Some(format!("`{url}` is not a URL: {e}")),
     }
+}
+
+/// Whether `rest` (what follows the first `:`) starts with a port number: `9090` or `9090/prefix`.
+fn port_first(rest: &str) -> bool {
+    rest.split('/').next().is_some_and(|p| p.parse::<u16>().is_ok())
 }
 
 pub fn validate(c: &Config) -> Vec<Found> {
@@ -190,6 +199,15 @@ pub fn validate(c: &Config) -> Vec<Found> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_host_and_port_without_a_scheme_is_named_so() {
+        let p = super::url_problem("localhost:9090").unwrap();
+        assert_eq!(p, "`localhost:9090` has no scheme; write http://localhost:9090 (or https://)");
+        assert!(super::url_problem("prom.internal:9090/prometheus").unwrap().contains("has no scheme"));
+        assert!(super::url_problem("ftp://x/").unwrap().contains("uses the scheme `ftp`"));
+        assert_eq!(super::url_problem("http://localhost:9090"), None);
+    }
+
     use crate::config::load_str;
 
     const OK: &str = r#"
