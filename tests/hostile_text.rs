@@ -277,20 +277,7 @@ fn action_output_reaches_no_cell_as_controls() {
             let r = AlertsResult { feed: AlertFeed::AmAlerts(i), generation, at_ms: NOW_MS, elapsed_ms: 1.0, outcome };
             update(&mut s, Action::Alerts(r));
         }
-        let index = s.actions.specs.iter().position(|a| a.name == "restart").expect("the profile has a restart action");
-        update(&mut s, Action::RunAction { index });
-        for c in "production".chars() {
-            update(&mut s, Action::Text { op: TextOp::Insert(c) });
-        }
-        let eff = update(&mut s, Action::Text { op: TextOp::Submit });
-        let id = eff
-            .iter()
-            .find_map(|e| match e {
-                centinela::effect::Effect::RunAction { id, .. } => Some(*id),
-                _ => None,
-            })
-            .expect("it runs");
-        update(&mut s, Action::Runbook(RunbookEvent::Started { id, attempt: "a1".into(), at_ms: NOW_MS }));
+        let id = common::start_restart(&mut s);
         let lines = PAYLOADS.iter().enumerate().map(|(i, p)| (i % 2 == 0, format!("out {p}"))).collect();
         update(&mut s, Action::Runbook(RunbookEvent::Output { id, lines }));
         let buf = draw(&s);

@@ -86,20 +86,7 @@ fn the_menu_lists_what_is_offered_on_the_selection() {
 fn the_output_pane_shows_a_run_with_hostile_output_harmlessly() {
     for (w, h) in [(80u16, 24u16), (160, 48)] {
         let mut s = state(w, h);
-        let index = restart(&s);
-        update(&mut s, Action::RunAction { index });
-        for c in "production".chars() {
-            update(&mut s, Action::Text { op: centinela::action::TextOp::Insert(c) });
-        }
-        let eff = update(&mut s, Action::Text { op: centinela::action::TextOp::Submit });
-        let id = eff
-            .iter()
-            .find_map(|e| match e {
-                centinela::effect::Effect::RunAction { id, .. } => Some(*id),
-                _ => None,
-            })
-            .expect("it runs");
-        update(&mut s, Action::Runbook(RunbookEvent::Started { id, attempt: "a1".into(), at_ms: NOW_MS }));
+        let id = common::start_restart(&mut s);
         let lines = vec![
             (false, " Container minimarket-agente-negocio-1  Restarting".to_string()),
             (false, "\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J\u{202e}evil".to_string()),

@@ -171,3 +171,24 @@ pub async fn drive(engine: &mut centinela::engine::Engine, secs: u64, done: impl
     }
     false
 }
+
+/// Run the profile's `restart` action on what is selected: type `production` at the confirmation,
+/// submit, and report the run started. Returns the run's id.
+pub fn start_restart(s: &mut State) -> u64 {
+    use centinela::action::{RunbookEvent, TextOp};
+    let index = s.actions.specs.iter().position(|a| a.name == "restart").expect("the profile has a restart action");
+    update(s, Action::RunAction { index });
+    for c in "production".chars() {
+        update(s, Action::Text { op: TextOp::Insert(c) });
+    }
+    let eff = update(s, Action::Text { op: TextOp::Submit });
+    let id = eff
+        .iter()
+        .find_map(|e| match e {
+            centinela::effect::Effect::RunAction { id, .. } => Some(*id),
+            _ => None,
+        })
+        .expect("it runs");
+    update(s, Action::Runbook(RunbookEvent::Started { id, attempt: "a1".into(), at_ms: NOW_MS }));
+    id
+}
